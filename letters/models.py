@@ -1,0 +1,123 @@
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from letters.markdown import render_markdown
+
+
+class LetterQuerySet(models.QuerySet):
+    def public(self):
+        """Letters the public may read: published ones and closed ones."""
+        return self.filter(status__in=[Letter.Status.PUBLISHED, Letter.Status.CLOSED])
+
+
+class Letter(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        CLOSED = "closed", "Closed"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    summary = models.CharField(max_length=500, blank=True)
+    body = models.TextField(help_text="Markdown. Published text is kept per revision.")
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    closes_at = models.DateTimeField(null=True, blank=True, help_text="Signing stops at this time.")
+    goal = models.PositiveIntegerField(null=True, blank=True, help_text="Signature goal, shown as progress.")
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    current_revision = models.ForeignKey(
+        "letters.Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = LetterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False, current_revision__isnull=False),
+                name="letter_published_has_revision",
+            ),
+            models.CheckConstraint(condition=Q(goal__isnull=True) | Q(goal__gt=0), name="letter_goal_positive"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("letters:detail", args=[self.slug])
+
+    @property
+    def is_public(self):
+        return self.status in {self.Status.PUBLISHED, self.Status.CLOSED}
+
+    def accepts_signatures(self, at=None):
+        at = at or timezone.now()
+        if self.status != self.Status.PUBLISHED:
+            return False
+        return self.closes_at is None or at < self.closes_at
+
+    @property
+    def public_status(self):
+        """The status a reader sees: a published letter past its closing time is closed."""
+        if self.status == self.Status.PUBLISHED and not self.accepts_signatures():
+            return self.Status.CLOSED
+        return self.status
+
+    def publish(self, *, change_note="First publication"):
+        """Freeze the current text as a new revision and make it the public one."""
+        # The revision number is read and written in one transaction with the letter row
+        # locked, so two concurrent publishes cannot both create revision N.
+        with transaction.atomic():
+            locked = Letter.objects.select_for_update().get(pk=self.pk)
+            number = (locked.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
+            revision = Revision.objects.create(
+                letter=locked,
+                number=number,
+                title=self.title,
+                summary=self.summary,
+                body=self.body,
+                body_html=render_markdown(self.body),
+                change_note=change_note,
+            )
+            self.current_revision = revision
+            if self.status == self.Status.DRAFT:
+                self.status = self.Status.PUBLISHED
+                self.published_at = timezone.now()
+            self.save(update_fields=["current_revision", "status", "published_at"])
+        return revision
+
+    def close(self):
+        self.status = self.Status.CLOSED
+        if self.closes_at is None or self.closes_at > timezone.now():
+            self.closes_at = timezone.now()
+        self.save(update_fields=["status", "closes_at"])
+
+
+class Revision(models.Model):
+    """The published text of a letter, as it stood from `created_at` on."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=500, blank=True)
+    body = models.TextField()
+    body_html = models.TextField()
+    change_note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["letter", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "number"], name="revision_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="revision_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.letter.slug} r{self.number}"

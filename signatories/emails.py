@@ -1,0 +1,17 @@
+from config.mail import send_templated
+
+
+def send_confirmation(signature):
+    send_templated(
+        "confirm",
+        to=signature.email,
+        context={"signature": signature, "letter": signature.letter, "url": signature.confirmation_url()},
+    )
+
+
+def send_already_signed(signature):
+    send_templated(
+        "already-signed",
+        to=signature.email,
+        context={"signature": signature, "letter": signature.letter, "url": signature.letter.get_absolute_url()},
+    )

@@ -1,0 +1,291 @@
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from signatories.addresses import canonical_email
+
+
+class Level(models.TextChoices):
+    """Verification levels, weakest first. A signature counts once, at its level."""
+
+    PENDING = "pending", "Pending"
+    CONFIRMED = "confirmed", "Confirmed email"
+    DOMAIN = "domain", "Institutional email"
+    ORCID = "orcid", "ORCID"
+    ORGANIZER = "organizer", "Checked by an organizer"
+
+
+COUNTED_LEVELS = [Level.CONFIRMED, Level.DOMAIN, Level.ORCID, Level.ORGANIZER]
+CONFIRM_SALT = "signatories.confirm"
+
+
+def fold(text):
+    """Case-folded, single-spaced: how names are compared."""
+    return " ".join(text.casefold().split())
+
+
+class Organization(models.Model):
+    """An organization signers claim, from the ROR registry or added by an operator."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    ror_id = models.CharField(
+        max_length=9, unique=True, null=True, blank=True, help_text="The ROR id, as in 02bfwt286."
+    )
+    name = models.CharField(max_length=300)
+    country_code = models.CharField(max_length=2, blank=True)
+    types = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.ACTIVE)
+    website = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def ror_url(self):
+        return f"https://ror.org/{self.ror_id}" if self.ror_id else ""
+
+    def set_names(self, names):
+        """Replace the names the organization is known by (display name, labels, aliases, acronyms)."""
+        folded = {fold(n) for n in [self.name, *names] if n and n.strip()}
+        self.names.exclude(name_folded__in=folded).delete()
+        existing = set(self.names.values_list("name_folded", flat=True))
+        OrganizationName.objects.bulk_create(
+            [OrganizationName(organization=self, name_folded=f) for f in sorted(folded - existing)]
+        )
+
+    def set_domains(self, domains):
+        wanted = {d.strip().lower().rstrip(".") for d in domains if d and d.strip()}
+        self.domains.exclude(domain__in=wanted).delete()
+        existing = set(self.domains.values_list("domain", flat=True))
+        OrganizationDomain.objects.bulk_create(
+            [OrganizationDomain(organization=self, domain=d) for d in sorted(wanted - existing)]
+        )
+
+
+class OrganizationName(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="names")
+    name_folded = models.CharField(max_length=300, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name_folded"], name="organization_name_unique")
+        ]
+
+
+class OrganizationDomain(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "domain"], name="organization_domain_unique")
+        ]
+
+    def __str__(self):
+        return self.domain
+
+
+def organization_for_affiliation(affiliation):
+    """The one registry organization whose name or alias is exactly `affiliation`, else None."""
+    ids = list(
+        OrganizationName.objects.filter(name_folded=fold(affiliation))
+        .values_list("organization_id", flat=True)
+        .distinct()[:2]
+    )
+    return Organization.objects.get(pk=ids[0]) if len(ids) == 1 else None
+
+
+class SignatureQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+    def counted(self):
+        """Signatures that count: confirmed at some level and not withdrawn."""
+        return self.live().filter(level__in=COUNTED_LEVELS)
+
+    def listed(self):
+        """Signatures shown by name in public lists and exports."""
+        return self.counted().filter(public=True)
+
+    def search(self, query):
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(Q(name__icontains=query) | Q(affiliation__icontains=query))
+
+    def counts_by_letter(self, letter_ids):
+        """{letter_id: {"total": n, "by_level": {level: n}}} in one query."""
+        counts = {
+            letter_id: {"total": 0, "by_level": {level.value: 0 for level in COUNTED_LEVELS}}
+            for letter_id in letter_ids
+        }
+        rows = (
+            self.counted()
+            .filter(letter_id__in=letter_ids)
+            .values("letter_id", "level")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in rows:
+            entry = counts[row["letter_id"]]
+            entry["by_level"][row["level"]] = row["n"]
+            entry["total"] += row["n"]
+        return counts
+
+    def counts_for(self, letter):
+        return self.counts_by_letter([letter.pk])[letter.pk]
+
+
+class Signature(models.Model):
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="signatures")
+    revision = models.ForeignKey(
+        "letters.Revision",
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        help_text="The text the signer read when signing.",
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    email_canonical = models.CharField(max_length=254)
+    affiliation = models.CharField(max_length=200)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="signatures"
+    )
+    role = models.CharField(max_length=200)
+    comment = models.TextField(max_length=1000, blank=True)
+    public = models.BooleanField(default=True, help_text="List the name publicly.")
+    level = models.CharField(max_length=10, choices=Level, default=Level.PENDING)
+    signed_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True, help_text="For abuse review only.")
+    # Emails asked for (by signing again) and actually sent; the gap is what the worker owes.
+    emails_requested = models.PositiveSmallIntegerField(default=0)
+    emails_sent = models.PositiveSmallIntegerField(default=0)
+
+    objects = SignatureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-confirmed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["letter", "email_canonical"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="signature_one_live_per_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(level="pending", confirmed_at__isnull=True)
+                | (~Q(level="pending") & Q(confirmed_at__isnull=False)),
+                name="signature_confirmed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(emails_sent__lte=F("emails_requested")),
+                name="signature_sent_within_requested",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["letter", "level"], name="signature_letter_level"),
+            models.Index(fields=["letter", "-confirmed_at"], name="signature_letter_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.affiliation})"
+
+    @classmethod
+    def sign(
+        cls, *, letter, name, email, affiliation, role, comment="", public=True, organization=None, client_ip=None
+    ):
+        """Record a signature, or find the live one for this address, and owe it an email.
+
+        Returns the signature. The caller shows the same page whatever happened, so the
+        form never tells a stranger whether an address has signed.
+        """
+        canonical = canonical_email(email)
+        try:
+            # A second submission racing this one hits the unique constraint here, inside a
+            # savepoint, and falls through to the existing row instead of failing the request.
+            with transaction.atomic():
+                signature = cls.objects.create(
+                    letter=letter,
+                    revision_id=letter.current_revision_id,
+                    name=name,
+                    email=email,
+                    email_canonical=canonical,
+                    affiliation=affiliation,
+                    organization=organization,
+                    role=role,
+                    comment=comment,
+                    public=public,
+                    client_ip=client_ip,
+                )
+        except IntegrityError:
+            signature = cls.objects.live().get(letter=letter, email_canonical=canonical)
+        signature.request_email()
+        return signature
+
+    def request_email(self):
+        """Queue this signature's email (confirmation link, or "already signed").
+
+        The request is counted in the same UPDATE that checks the cap, so no burst of
+        submissions can make us send more than MAX_EMAILS_PER_SIGNATURE.
+        """
+        from signatories.tasks import send_signature_email
+
+        updated = Signature.objects.filter(
+            pk=self.pk, emails_requested__lt=settings.MAX_EMAILS_PER_SIGNATURE
+        ).update(emails_requested=F("emails_requested") + 1)
+        if not updated:
+            return False
+        self.refresh_from_db(fields=["emails_requested"])
+        sequence = self.emails_requested
+        transaction.on_commit(lambda: send_signature_email.enqueue(self.pk, sequence))
+        return True
+
+    @property
+    def is_pending(self):
+        return self.level == Level.PENDING
+
+    def confirm(self):
+        """Mark the email as confirmed. Returns False when it already was."""
+        now = timezone.now()
+        updated = Signature.objects.filter(pk=self.pk, level=Level.PENDING).update(
+            level=Level.CONFIRMED, confirmed_at=now
+        )
+        if updated:
+            self.level, self.confirmed_at = Level.CONFIRMED, now
+        return bool(updated)
+
+    def confirmation_token(self):
+        return signing.dumps(self.pk, salt=CONFIRM_SALT, compress=True)
+
+    def confirmation_url(self):
+        path = reverse("signatories:confirm", args=[self.letter.slug, self.confirmation_token()])
+        return settings.SITE_URL + path
+
+    @classmethod
+    def from_confirmation_token(cls, token, *, max_age):
+        """The live signature a confirmation token names.
+
+        Raises signing.SignatureExpired for an old link (the signature is attached to the
+        exception as `.signature` so the page can offer a new one), signing.BadSignature for
+        anything forged or mangled, and cls.DoesNotExist when the signature is gone.
+        """
+        try:
+            pk = signing.loads(token, salt=CONFIRM_SALT, max_age=max_age)
+        except signing.SignatureExpired as expired:
+            pk = signing.loads(token, salt=CONFIRM_SALT)
+            expired.signature = cls.objects.live().select_related("letter").filter(pk=pk).first()
+            raise
+        if not isinstance(pk, int):
+            raise signing.BadSignature("unexpected payload")
+        return cls.objects.live().select_related("letter").get(pk=pk)

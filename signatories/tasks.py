@@ -1,0 +1,29 @@
+from django.db import transaction
+from django.tasks import task
+
+from signatories import emails
+from signatories.models import Signature
+
+
+@task()
+def send_signature_email(signature_id, sequence):
+    """Send the email a signature is owed: its confirmation link, or "you have already signed".
+
+    `sequence` is the request number counted when the email was asked for. A task that runs
+    twice, or after a later request was already served, finds emails_sent caught up and sends
+    nothing.
+    """
+    # The row lock makes a second worker running the same task wait, then see emails_sent
+    # already advanced, instead of sending the same email twice.
+    with transaction.atomic():
+        signature = (
+            Signature.objects.live().select_for_update(of=("self",)).select_related("letter").filter(pk=signature_id).first()
+        )
+        if signature is None or signature.emails_sent >= sequence:
+            return
+        if signature.is_pending:
+            emails.send_confirmation(signature)
+        else:
+            emails.send_already_signed(signature)
+        signature.emails_sent = sequence
+        signature.save(update_fields=["emails_sent"])

@@ -1,0 +1,61 @@
+"""Small builders for test data: real rows through the models' own methods."""
+
+import itertools
+
+from django.utils import timezone
+
+from letters.models import Letter
+from signatories.addresses import canonical_email
+from signatories.models import Level, Organization, Signature
+
+_counter = itertools.count(1)
+
+LETTER_BODY = "We call for **evidence**.\n\n1. Published methods\n2. Independent replication\n"
+
+
+def make_letter(*, title="Assess AI risk with science", slug=None, publish=True, body=LETTER_BODY, **fields):
+    letter = Letter.objects.create(
+        title=title, slug=slug or f"letter-{next(_counter)}", summary="A short summary.", body=body, **fields
+    )
+    if publish:
+        letter.publish()
+    return letter
+
+
+def make_signature(letter, *, name=None, email=None, level=Level.CONFIRMED, public=True, **fields):
+    n = next(_counter)
+    email = email or f"signer{n}@example.org"
+    confirmed_at = None if level == Level.PENDING else fields.pop("confirmed_at", timezone.now())
+    return Signature.objects.create(
+        letter=letter,
+        revision=letter.current_revision,
+        name=name or f"Signer Number{n}",
+        email=email,
+        email_canonical=canonical_email(email),
+        affiliation=fields.pop("affiliation", "Example University"),
+        role=fields.pop("role", "Researcher"),
+        level=level,
+        confirmed_at=confirmed_at,
+        public=public,
+        **fields,
+    )
+
+
+def make_organization(*, name="University of Queensland", ror_id="00rqy9422", aliases=(), domains=("uq.edu.au",)):
+    organization = Organization.objects.create(name=name, ror_id=ror_id, country_code="AU")
+    organization.set_names(aliases)
+    organization.set_domains(domains)
+    return organization
+
+
+def sign_data(**overrides):
+    data = {
+        "name": "Ada Quinn",
+        "email": "ada.quinn@example.org",
+        "affiliation": "Example University",
+        "role": "Professor of Statistics",
+        "comment": "",
+        "public": "on",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
