@@ -69,7 +69,9 @@ class TrustedProxyMiddleware:
         peer = parse_address(meta.get("REMOTE_ADDR", ""))
         from_proxy = peer is not None and any(peer in net for net in self.trusted)
         if from_proxy:
-            client = client_address(meta.get("REMOTE_ADDR"), meta.get("HTTP_X_FORWARDED_FOR"), self.trusted)
+            client = client_address(
+                meta.get("REMOTE_ADDR"), meta.get("HTTP_X_FORWARDED_FOR"), self.trusted
+            )
             meta["REMOTE_ADDR"] = str(client)
             proto = meta.get("HTTP_X_FORWARDED_PROTO", "").split(",")[-1].strip().lower()
             if proto == "https":

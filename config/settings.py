@@ -29,7 +29,9 @@ def env_bool(name, default):
         return True
     if value in {"0", "false", "no", "off"}:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off.")
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off."
+    )
 
 
 def env_int(name, default):
@@ -93,7 +95,9 @@ def parse_cache_url(url):
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     if url.startswith("dummy://"):
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    raise ImproperlyConfigured("CACHE_URL must start with redis://, rediss://, locmem:// or dummy://.")
+    raise ImproperlyConfigured(
+        "CACHE_URL must start with redis://, rediss://, locmem:// or dummy://."
+    )
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -185,8 +189,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Tests use a file, not memory, so the servers some tests start can share the database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
     # WAL lets readers proceed while a signature is being written; the busy timeout
     # makes concurrent writers wait instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -228,7 +230,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 # `collectstatic` fills STATIC_ROOT for production; development serves from static/ directly.
-STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles"))) if not DEBUG or os.environ.get("STATIC_ROOT") else None
+STATIC_ROOT = (
+    Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+    if not DEBUG or os.environ.get("STATIC_ROOT")
+    else None
+)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

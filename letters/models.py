@@ -25,7 +25,9 @@ class Letter(models.Model):
     body = models.TextField(help_text="Markdown. Published text is kept per revision.")
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     closes_at = models.DateTimeField(null=True, blank=True, help_text="Signing stops at this time.")
-    goal = models.PositiveIntegerField(null=True, blank=True, help_text="Signature goal, shown as progress.")
+    goal = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Signature goal, shown as progress."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
     current_revision = models.ForeignKey(
@@ -41,10 +43,13 @@ class Letter(models.Model):
         ordering = ["-published_at", "-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(published_at__isnull=False, current_revision__isnull=False),
+                condition=Q(status="draft")
+                | Q(published_at__isnull=False, current_revision__isnull=False),
                 name="letter_published_has_revision",
             ),
-            models.CheckConstraint(condition=Q(goal__isnull=True) | Q(goal__gt=0), name="letter_goal_positive"),
+            models.CheckConstraint(
+                condition=Q(goal__isnull=True) | Q(goal__gt=0), name="letter_goal_positive"
+            ),
         ]
 
     def __str__(self):

@@ -30,9 +30,9 @@ def render_letter(request, letter, form=None, status=200):
         "letter": letter,
         "revision": letter.current_revision,
         "counts": Signature.objects.counts_for(letter),
-        "recent": Signature.objects.listed().filter(letter=letter).order_by("-confirmed_at", "-id")[
-            :RECENT_SIGNATORIES
-        ],
+        "recent": Signature.objects.listed()
+        .filter(letter=letter)
+        .order_by("-confirmed_at", "-id")[:RECENT_SIGNATORIES],
         "form": form or SignForm(),
         "accepts_signatures": letter.accepts_signatures(),
     }

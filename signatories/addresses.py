@@ -1,5 +1,7 @@
 """Email addresses: the canonical form that makes "one signature per person" hold."""
 
+import contextlib
+
 
 def canonical_email(address):
     """Lower-case the whole address and encode the domain as IDNA.
@@ -8,10 +10,9 @@ def canonical_email(address):
     and "ada@example.org" are one signer.
     """
     local, _, domain = address.strip().rpartition("@")
-    try:
+    # A domain that is not valid IDNA stays as typed; it will not match any registry domain.
+    with contextlib.suppress(UnicodeError):
         domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass
     return f"{local.lower()}@{domain.lower()}"
 
 

@@ -9,7 +9,15 @@ class SignatureAdmin(admin.ModelAdmin):
     list_filter = ["level", "public", "letter"]
     search_fields = ["name", "affiliation", "email_canonical"]
     list_select_related = ["letter"]
-    readonly_fields = ["email_canonical", "signed_at", "confirmed_at", "client_ip", "emails_requested", "emails_sent", "revision"]
+    readonly_fields = [
+        "email_canonical",
+        "signed_at",
+        "confirmed_at",
+        "client_ip",
+        "emails_requested",
+        "emails_sent",
+        "revision",
+    ]
     show_full_result_count = False
 
 

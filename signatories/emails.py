@@ -5,7 +5,11 @@ def send_confirmation(signature):
     send_templated(
         "confirm",
         to=signature.email,
-        context={"signature": signature, "letter": signature.letter, "url": signature.confirmation_url()},
+        context={
+            "signature": signature,
+            "letter": signature.letter,
+            "url": signature.confirmation_url(),
+        },
     )
 
 
@@ -13,5 +17,9 @@ def send_already_signed(signature):
     send_templated(
         "already-signed",
         to=signature.email,
-        context={"signature": signature, "letter": signature.letter, "url": signature.letter.get_absolute_url()},
+        context={
+            "signature": signature,
+            "letter": signature.letter,
+            "url": signature.letter.get_absolute_url(),
+        },
     )

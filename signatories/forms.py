@@ -9,7 +9,9 @@ from signatories.models import Level, Organization, organization_for_affiliation
 def clean_text(value):
     """Normalise a typed value: NFC, no control characters, single spaces."""
     value = unicodedata.normalize("NFC", value)
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} and ch not in "\t\n\r" for ch in value):
+    if any(
+        unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} and ch not in "\t\n\r" for ch in value
+    ):
         raise ValidationError("Remove the invisible or control characters from this field.")
     return " ".join(value.split())
 
@@ -60,9 +62,13 @@ class SignForm(forms.Form):
         if not value:
             return None
         ror_id = value.removeprefix("https://ror.org/").removeprefix("http://ror.org/").strip("/")
-        organization = Organization.objects.filter(ror_id=ror_id).first() if len(ror_id) == 9 else None
+        organization = (
+            Organization.objects.filter(ror_id=ror_id).first() if len(ror_id) == 9 else None
+        )
         if organization is None:
-            raise ValidationError("Choose your organization from the suggestions, or leave it empty.")
+            raise ValidationError(
+                "Choose your organization from the suggestions, or leave it empty."
+            )
         return organization
 
     def clean(self):
@@ -98,7 +104,8 @@ class SignatoryFilterForm(forms.Form):
     level = forms.ChoiceField(
         label="Verification",
         required=False,
-        choices=[("", "All levels")] + [(lv.value, lv.label) for lv in Level if lv != Level.PENDING],
+        choices=[("", "All levels")]
+        + [(lv.value, lv.label) for lv in Level if lv != Level.PENDING],
     )
 
     def clean_q(self):

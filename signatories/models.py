@@ -55,7 +55,7 @@ class Organization(models.Model):
         return f"https://ror.org/{self.ror_id}" if self.ror_id else ""
 
     def set_names(self, names):
-        """Replace the names the organization is known by (display name, labels, aliases, acronyms)."""
+        """Replace the names it is known by: display name, labels, aliases, acronyms."""
         folded = {fold(n) for n in [self.name, *names] if n and n.strip()}
         self.names.exclude(name_folded__in=folded).delete()
         existing = set(self.names.values_list("name_folded", flat=True))
@@ -78,8 +78,13 @@ class OrganizationName(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name_folded"], name="organization_name_unique")
+            models.UniqueConstraint(
+                fields=["organization", "name_folded"], name="organization_name_unique"
+            )
         ]
+
+    def __str__(self):
+        return self.name_folded
 
 
 class OrganizationDomain(models.Model):
@@ -88,7 +93,9 @@ class OrganizationDomain(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "domain"], name="organization_domain_unique")
+            models.UniqueConstraint(
+                fields=["organization", "domain"], name="organization_domain_unique"
+            )
         ]
 
     def __str__(self):
@@ -147,7 +154,9 @@ class SignatureQuerySet(models.QuerySet):
 
 
 class Signature(models.Model):
-    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="signatures")
+    letter = models.ForeignKey(
+        "letters.Letter", on_delete=models.CASCADE, related_name="signatures"
+    )
     revision = models.ForeignKey(
         "letters.Revision",
         on_delete=models.PROTECT,
@@ -168,7 +177,9 @@ class Signature(models.Model):
     signed_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    client_ip = models.GenericIPAddressField(null=True, blank=True, help_text="For abuse review only.")
+    client_ip = models.GenericIPAddressField(
+        null=True, blank=True, help_text="For abuse review only."
+    )
     # Emails asked for (by signing again) and actually sent; the gap is what the worker owes.
     emails_requested = models.PositiveSmallIntegerField(default=0)
     emails_sent = models.PositiveSmallIntegerField(default=0)
@@ -203,7 +214,17 @@ class Signature(models.Model):
 
     @classmethod
     def sign(
-        cls, *, letter, name, email, affiliation, role, comment="", public=True, organization=None, client_ip=None
+        cls,
+        *,
+        letter,
+        name,
+        email,
+        affiliation,
+        role,
+        comment="",
+        public=True,
+        organization=None,
+        client_ip=None,
     ):
         """Record a signature, or find the live one for this address, and owe it an email.
 

@@ -17,7 +17,11 @@ def send_signature_email(signature_id, sequence):
     # already advanced, instead of sending the same email twice.
     with transaction.atomic():
         signature = (
-            Signature.objects.live().select_for_update(of=("self",)).select_related("letter").filter(pk=signature_id).first()
+            Signature.objects.live()
+            .select_for_update(of=("self",))
+            .select_related("letter")
+            .filter(pk=signature_id)
+            .first()
         )
         if signature is None or signature.emails_sent >= sequence:
             return

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_safe, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from letters.views import public_letter, render_letter
 from signatories.forms import SignatoryFilterForm, SignForm
@@ -35,7 +35,9 @@ def sign(request, slug):
     form = SignForm(request.POST)
     if not form.is_valid():
         return render_letter(request, letter, form=form, status=400)
-    Signature.sign(letter=letter, client_ip=request.META.get("REMOTE_ADDR") or None, **form.cleaned_data)
+    Signature.sign(
+        letter=letter, client_ip=request.META.get("REMOTE_ADDR") or None, **form.cleaned_data
+    )
     # The same page answers a new signer, a repeat and someone who already confirmed:
     # the form must never tell a stranger whether an address has signed.
     return see_other("signatories:check_email", slug=letter.slug)
@@ -48,7 +50,11 @@ def check_email(request, slug):
 
 
 def render_bad_link(request, letter, *, expired=False, signature=None):
-    context = {"letter": letter, "expired": expired, "can_resend": signature is not None and signature.is_pending}
+    context = {
+        "letter": letter,
+        "expired": expired,
+        "can_resend": signature is not None and signature.is_pending,
+    }
     return render(request, "signatories/bad_link.html", context, status=410 if expired else 400)
 
 
@@ -62,7 +68,11 @@ def confirm(request, slug, token):
     try:
         signature = Signature.from_confirmation_token(token, max_age=CONFIRMATION_MAX_AGE)
     except signing.SignatureExpired as expired:
-        signature = expired.signature if expired.signature and expired.signature.letter_id == letter.pk else None
+        signature = (
+            expired.signature
+            if expired.signature and expired.signature.letter_id == letter.pk
+            else None
+        )
         if request.method == "POST" and signature is not None and signature.is_pending:
             # The expired page's button asks for a fresh link.
             signature.request_email()
@@ -73,13 +83,23 @@ def confirm(request, slug, token):
     if signature.letter_id != letter.pk:
         return render_bad_link(request, letter)
     if not signature.is_pending:
-        return render(request, "signatories/confirmed.html", {"letter": letter, "signature": signature, "already": True})
+        return render(
+            request,
+            "signatories/confirmed.html",
+            {"letter": letter, "signature": signature, "already": True},
+        )
     if not letter.accepts_signatures():
         return render_closed(request, letter)
     if request.method == "GET":
-        return render(request, "signatories/confirm.html", {"letter": letter, "signature": signature})
+        return render(
+            request, "signatories/confirm.html", {"letter": letter, "signature": signature}
+        )
     signature.confirm()
-    return render(request, "signatories/confirmed.html", {"letter": letter, "signature": signature, "already": False})
+    return render(
+        request,
+        "signatories/confirmed.html",
+        {"letter": letter, "signature": signature, "already": False},
+    )
 
 
 def filtered_signatories(request, letter):
@@ -98,7 +118,12 @@ def signatory_list(request, slug):
     letter = public_letter(slug)
     form, signatures = filtered_signatories(request, letter)
     if not form.is_valid():
-        context = {"letter": letter, "form": form, "page": None, "counts": Signature.objects.counts_for(letter)}
+        context = {
+            "letter": letter,
+            "form": form,
+            "page": None,
+            "counts": Signature.objects.counts_for(letter),
+        }
         return render(request, "signatories/list.html", context, status=400)
     paginator = Paginator(signatures.order_by("-confirmed_at", "-id"), SIGNATORIES_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))

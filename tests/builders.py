@@ -13,9 +13,15 @@ _counter = itertools.count(1)
 LETTER_BODY = "We call for **evidence**.\n\n1. Published methods\n2. Independent replication\n"
 
 
-def make_letter(*, title="Assess AI risk with science", slug=None, publish=True, body=LETTER_BODY, **fields):
+def make_letter(
+    *, title="Assess AI risk with science", slug=None, publish=True, body=LETTER_BODY, **fields
+):
     letter = Letter.objects.create(
-        title=title, slug=slug or f"letter-{next(_counter)}", summary="A short summary.", body=body, **fields
+        title=title,
+        slug=slug or f"letter-{next(_counter)}",
+        summary="A short summary.",
+        body=body,
+        **fields,
     )
     if publish:
         letter.publish()
@@ -41,7 +47,9 @@ def make_signature(letter, *, name=None, email=None, level=Level.CONFIRMED, publ
     )
 
 
-def make_organization(*, name="University of Queensland", ror_id="00rqy9422", aliases=(), domains=("uq.edu.au",)):
+def make_organization(
+    *, name="University of Queensland", ror_id="00rqy9422", aliases=(), domains=("uq.edu.au",)
+):
     organization = Organization.objects.create(name=name, ror_id=ror_id, country_code="AU")
     organization.set_names(aliases)
     organization.set_domains(domains)

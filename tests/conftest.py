@@ -7,6 +7,21 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Give each test run its own database, so two runs on one machine never collide."""
+    from django.conf import settings
+    from django.db import connections
+
+    database = connections["default"].settings_dict
+    suffix = f"{os.getpid()}"
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # A file, not memory, so servers that some tests start can share the database.
+        database["TEST"]["NAME"] = str(settings.BASE_DIR / f".test-db-{suffix}.sqlite3")
+    else:
+        database["TEST"]["NAME"] = f"test_{database['NAME']}_{suffix}"
+
+
 @pytest.fixture
 def letter(db):
     from tests.builders import make_letter

@@ -32,7 +32,8 @@ LETTERS = [
     {
         "slug": "open-evaluation-data",
         "title": "Open, versioned data for AI evaluations",
-        "summary": "Evaluation data behind published AI results should be documented, versioned and open to scrutiny.",
+        "summary": "Evaluation data behind published AI results should be documented, versioned "
+        "and open to scrutiny.",
         "file": "open-evaluation-data.md",
         "goal": None,
         "closed": True,
@@ -44,24 +45,84 @@ ORGANIZATIONS = [
     ("02bfwt286", "Monash University", [], "AU", ["monash.edu"]),
     ("00rqy9422", "University of Queensland", ["UQ"], "AU", ["uq.edu.au"]),
     ("01sf06y89", "Macquarie University", [], "AU", ["mq.edu.au"]),
-    ("04ttjf776", "RMIT University", ["Royal Melbourne Institute of Technology"], "AU", ["rmit.edu.au"]),
+    (
+        "04ttjf776",
+        "RMIT University",
+        ["Royal Melbourne Institute of Technology"],
+        "AU",
+        ["rmit.edu.au"],
+    ),
     ("02sc3r913", "Griffith University", [], "AU", ["griffith.edu.au"]),
     (None, "Example AI Lab", ["EAL"], "GB", ["example-ai-lab.org"]),
 ]
 
 # Fictional people: a demo must never put real names to a letter they did not sign.
 SIGNATORIES = [
-    ("Amara Okonkwo", "Professor of Computer Science", "Monash University", "a.okonkwo@monash.edu", Level.DOMAIN),
-    ("Lukas Brenner", "Research engineer", "Example AI Lab", "lukas@example-ai-lab.org", Level.DOMAIN),
-    ("Mei Lin Tan", "Postdoctoral researcher", "University of Queensland", "m.tan@uq.edu.au", Level.DOMAIN),
-    ("Santiago Ruiz", "Associate Professor of Statistics", "Macquarie University", "s.ruiz@mq.edu.au", Level.ORCID),
-    ("Ingrid Solberg", "PhD student", "RMIT University", "ingrid.solberg@rmit.edu.au", Level.DOMAIN),
-    ("Kwame Mensah", "Senior Lecturer in Ethics", "Griffith University", "kwame.mensah@example.net", Level.CONFIRMED),
-    ("Priya Raman", "Machine learning engineer", "Independent", "priya.raman@example.com", Level.CONFIRMED),
+    (
+        "Amara Okonkwo",
+        "Professor of Computer Science",
+        "Monash University",
+        "a.okonkwo@monash.edu",
+        Level.DOMAIN,
+    ),
+    (
+        "Lukas Brenner",
+        "Research engineer",
+        "Example AI Lab",
+        "lukas@example-ai-lab.org",
+        Level.DOMAIN,
+    ),
+    (
+        "Mei Lin Tan",
+        "Postdoctoral researcher",
+        "University of Queensland",
+        "m.tan@uq.edu.au",
+        Level.DOMAIN,
+    ),
+    (
+        "Santiago Ruiz",
+        "Associate Professor of Statistics",
+        "Macquarie University",
+        "s.ruiz@mq.edu.au",
+        Level.ORCID,
+    ),
+    (
+        "Ingrid Solberg",
+        "PhD student",
+        "RMIT University",
+        "ingrid.solberg@rmit.edu.au",
+        Level.DOMAIN,
+    ),
+    (
+        "Kwame Mensah",
+        "Senior Lecturer in Ethics",
+        "Griffith University",
+        "kwame.mensah@example.net",
+        Level.CONFIRMED,
+    ),
+    (
+        "Priya Raman",
+        "Machine learning engineer",
+        "Independent",
+        "priya.raman@example.com",
+        Level.CONFIRMED,
+    ),
     ("Tomás Novak", "Policy researcher", "Independent", "tomas.novak@example.org", Level.CONFIRMED),
-    ("Hannah Becker", "Professor of Philosophy", "Monash University", "hannah.becker@example.com", Level.ORGANIZER),
+    (
+        "Hannah Becker",
+        "Professor of Philosophy",
+        "Monash University",
+        "hannah.becker@example.com",
+        Level.ORGANIZER,
+    ),
     ("Yusuf Adeyemi", "Data scientist", "Example AI Lab", "yusuf@example-ai-lab.org", Level.DOMAIN),
-    ("Chloé Martin", "Research fellow", "University of Queensland", "chloe.martin@example.com", Level.ORCID),
+    (
+        "Chloé Martin",
+        "Research fellow",
+        "University of Queensland",
+        "chloe.martin@example.com",
+        Level.ORCID,
+    ),
     ("Rahul Iyer", "Software engineer", "Independent", "rahul.iyer@example.net", Level.CONFIRMED),
 ]
 
@@ -70,14 +131,20 @@ class Command(BaseCommand):
     help = "Migrate, seed demo letters, organizations and an organizer, then serve on 127.0.0.1."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8000, help="Port to serve on (default 8000).")
-        parser.add_argument("--no-serve", action="store_true", help="Seed and exit without serving.")
+        parser.add_argument(
+            "--port", type=int, default=8000, help="Port to serve on (default 8000)."
+        )
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Seed and exit without serving."
+        )
 
     def handle(self, *args, port, no_serve, **options):
         call_command("migrate", interactive=False, verbosity=0)
         created = self.seed()
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data ready ({created} new rows; running again changes nothing).")
+            self.style.SUCCESS(
+                f"Demo data ready ({created} new rows; running again changes nothing)."
+            )
         )
         self.stdout.write(
             f"Organizer account: username {ORGANIZER_USERNAME!r}, password {ORGANIZER_PASSWORD!r} "
@@ -86,13 +153,17 @@ class Command(BaseCommand):
         if no_serve:
             return
         site_url = f"http://127.0.0.1:{port}"
-        self.stdout.write(f"Serving on {site_url}/ — confirmation emails are printed here. Ctrl-C stops.")
+        self.stdout.write(
+            f"Serving on {site_url}/ — confirmation emails are printed here. Ctrl-C stops."
+        )
         # The demo always runs tasks in-process and prints emails, whatever the environment says,
         # so the confirmation link shows up in this terminal.
         with override_settings(
             TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
             MAILERS={"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}},
-            SITE_URL=site_url if settings.SITE_URL == "http://127.0.0.1:8000" else settings.SITE_URL,
+            SITE_URL=site_url
+            if settings.SITE_URL == "http://127.0.0.1:8000"
+            else settings.SITE_URL,
         ):
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
 
@@ -102,14 +173,21 @@ class Command(BaseCommand):
         user_model = get_user_model()
         if not user_model.objects.filter(username=ORGANIZER_USERNAME).exists():
             user_model.objects.create_superuser(
-                username=ORGANIZER_USERNAME, email="organizer@example.org", password=ORGANIZER_PASSWORD
+                username=ORGANIZER_USERNAME,
+                email="organizer@example.org",
+                password=ORGANIZER_PASSWORD,
             )
             created += 1
         organizations = {}
         for ror_id, name, aliases, country, domains in ORGANIZATIONS:
             lookup = {"ror_id": ror_id} if ror_id else {"ror_id": None, "name": name}
             organization, new = Organization.objects.get_or_create(
-                **lookup, defaults={"name": name, "country_code": country, "types": ["education"] if ror_id else ["company"]}
+                **lookup,
+                defaults={
+                    "name": name,
+                    "country_code": country,
+                    "types": ["education"] if ror_id else ["company"],
+                },
             )
             if new:
                 organization.set_names(aliases)

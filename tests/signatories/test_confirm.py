@@ -1,0 +1,110 @@
+import re
+
+import pytest
+from django.core import mail, signing
+
+from signatories.models import CONFIRM_SALT, Level, Signature
+from tests.builders import make_letter, make_signature, sign_data
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.SITE_URL = "http://testserver"
+
+
+def emailed_path(message):
+    url = re.search(r"http://testserver(/letters/\S+/confirm/\S+/)", message.body)
+    return url.group(1)
+
+
+@pytest.fixture
+def link(client, letter):
+    client.post("/letters/ai-risk/sign/", sign_data())
+    return emailed_path(mail.outbox[-1])
+
+
+def test_following_the_link_shows_a_button_and_changes_nothing(client, link):
+    response = client.get(link)
+
+    assert response.status_code == 200
+    assert "Confirm my signature" in response.text
+    assert "Ada Quinn" in response.text
+    assert Signature.objects.get().level == Level.PENDING
+
+
+def test_pressing_the_button_confirms(client, link, letter):
+    response = client.post(link)
+
+    assert response.status_code == 200
+    assert "your signature is confirmed" in response.text
+    signature = Signature.objects.get()
+    assert signature.level == Level.CONFIRMED
+    assert signature.confirmed_at is not None
+    counts = client.get("/api/v1/letters/ai-risk/").json()["counts"]
+    assert counts == {
+        "total": 1,
+        "by_level": {"confirmed": 1, "domain": 0, "orcid": 0, "organizer": 0},
+    }
+    listed = client.get("/letters/ai-risk/signatories/")
+    assert "Ada Quinn" in listed.text
+
+
+def test_link_works_once(client, link):
+    client.post(link)
+    confirmed_at = Signature.objects.get().confirmed_at
+
+    again = client.post(link)
+
+    assert again.status_code == 200
+    assert "already confirmed" in again.text
+    assert Signature.objects.get().confirmed_at == confirmed_at
+
+
+def test_expired_link_gets_a_friendly_page_and_can_ask_for_a_new_one(
+    client, link, settings, monkeypatch
+):
+    eight_days = 8 * 24 * 3600
+    real_time = signing.time.time
+    monkeypatch.setattr(signing.time, "time", lambda: real_time() + eight_days)
+
+    response = client.get(link)
+
+    assert response.status_code == 410
+    assert "This link has expired" in response.text
+    assert "Send me a new link" in response.text
+    client.post(link)
+    assert len(mail.outbox) == 2
+    assert Signature.objects.get().level == Level.PENDING
+
+
+@pytest.mark.parametrize(
+    "token", ["garbage", "MQ:1xX3lY:forged", signing.dumps("x", salt=CONFIRM_SALT)]
+)
+def test_bad_link_gets_a_friendly_page(client, letter, token):
+    response = client.get(f"/letters/ai-risk/confirm/{token}/")
+
+    assert response.status_code == 400
+    assert "This link does not work" in response.text
+
+
+def test_link_for_another_letter_does_not_confirm(client, letter):
+    other = make_letter(slug="other")
+    signature = make_signature(other, level=Level.PENDING)
+
+    response = client.post(f"/letters/ai-risk/confirm/{signature.confirmation_token()}/")
+
+    assert response.status_code == 400
+    signature.refresh_from_db()
+    assert signature.level == Level.PENDING
+
+
+def test_confirming_after_the_letter_closed_is_refused(client, link, letter):
+    letter.close()
+
+    response = client.post(link)
+
+    assert response.status_code == 403
+    assert "Signing has closed" in response.text
+    assert Signature.objects.get().level == Level.PENDING

@@ -1,0 +1,54 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.settings import env_bool, parse_cache_url, parse_email_url
+
+
+def test_env_bool_refuses_a_vague_value(monkeypatch):
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="FLAG"):
+        env_bool("FLAG", False)
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1", True), ("off", False), ("YES", True), ("", True)])
+def test_env_bool(monkeypatch, raw, value):
+    monkeypatch.setenv("FLAG", raw)
+    assert env_bool("FLAG", True) is value
+
+
+def test_email_url_smtp_with_starttls_and_credentials():
+    assert parse_email_url("smtp+tls://user%40x:p%3Ass@mail.example.org:587") == {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": "mail.example.org",
+            "port": 587,
+            "username": "user@x",
+            "password": "p:ss",
+            "use_tls": True,
+            "use_ssl": False,
+            "timeout": 10,
+        },
+    }
+
+
+def test_email_url_plain_smtp_and_console():
+    assert parse_email_url("smtp://127.0.0.1:1025")["OPTIONS"]["port"] == 1025
+    assert parse_email_url("console://") == {
+        "BACKEND": "django.core.mail.backends.console.EmailBackend"
+    }
+
+
+@pytest.mark.parametrize("url", ["ftp://x", "smtp://", "smtp://host:notaport"])
+def test_email_url_refuses_nonsense(url):
+    with pytest.raises(ImproperlyConfigured):
+        parse_email_url(url)
+
+
+def test_cache_url():
+    assert parse_cache_url("redis://127.0.0.1:6379/1") == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/1",
+    }
+    assert parse_cache_url("")["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    with pytest.raises(ImproperlyConfigured):
+        parse_cache_url("memcached://x")
