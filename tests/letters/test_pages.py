@@ -106,3 +106,15 @@ def test_readyz_answers_when_the_database_does(client):
 
 def test_pages_answer_head(client, letter):
     assert client.head("/letters/ai-risk/").status_code == 200
+
+
+def test_500_page_uses_site_style(client, settings):
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = "tests.failing_urls"
+    client.raise_request_exception = False
+
+    response = client.get("/broken/")
+
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert '<a class="brand" href="/">Undersigned</a>' in response.text
