@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/v1/letters/<slug:slug>/", api.letter_detail, name="api_letter"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,6 +12,15 @@ class LetterQuerySet(models.QuerySet):
         """Letters the public may read: published ones and closed ones."""
         return self.filter(status__in=[Letter.Status.PUBLISHED, Letter.Status.CLOSED])
 
+    def organized_by(self, user, roles=None):
+        """Letters this user organizes (in one of `roles`, if given); all, for a superuser."""
+        if user.is_superuser:
+            return self
+        memberships = Organizer.objects.filter(user=user)
+        if roles is not None:
+            memberships = memberships.filter(role__in=roles)
+        return self.filter(pk__in=memberships.values("letter_id"))
+
 
 class Letter(models.Model):
     class Status(models.TextChoices):
@@ -32,6 +41,17 @@ class Letter(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     current_revision = models.ForeignKey(
         "letters.Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    min_public_level = models.CharField(
+        max_length=10,
+        choices=[
+            ("confirmed", "Confirmed email"),
+            ("domain", "Institutional email"),
+            ("orcid", "ORCID"),
+            ("organizer", "Checked by an organizer"),
+        ],
+        default="confirmed",
+        help_text="The weakest verification a signature needs to appear in the public list.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -126,3 +146,27 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"{self.letter.slug} r{self.number}"
+
+
+class Organizer(models.Model):
+    """A person who organizes a letter, with a role that says what they may do."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        EDITOR = "editor", "Editor"
+        REVIEWER = "reviewer", "Reviewer"
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="organizers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organizing"
+    )
+    role = models.CharField(max_length=10, choices=Role, default=Role.REVIEWER)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "user"], name="organizer_once_per_letter")
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}) on {self.letter}"

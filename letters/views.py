@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import HttpResponse
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_safe
 from letters.models import Letter
 from signatories.forms import SignForm
 from signatories.models import Signature
+from signatories.orcid import orcid_account, record_name
 
 RECENT_SIGNATORIES = 10
 
@@ -26,14 +28,20 @@ def index(request):
 
 def render_letter(request, letter, form=None, status=200):
     """The letter page; the sign view re-renders it with a bound form on errors."""
+    account = orcid_account(request.user)
+    if form is None:
+        initial = {"name": record_name(account.extra_data)} if account else {}
+        form = SignForm(initial=initial)
     context = {
         "letter": letter,
         "revision": letter.current_revision,
+        "orcid_account": account,
+        "orcid_enabled": bool(settings.ORCID_CLIENT_ID),
         "counts": Signature.objects.counts_for(letter),
-        "recent": Signature.objects.listed()
-        .filter(letter=letter)
+        "recent": Signature.objects.listed(letter)
+        .select_related("organization")
         .order_by("-confirmed_at", "-id")[:RECENT_SIGNATORIES],
-        "form": form or SignForm(),
+        "form": form,
         "accepts_signatures": letter.accepts_signatures(),
     }
     return render(request, "letters/detail.html", context, status=status)
@@ -42,6 +50,11 @@ def render_letter(request, letter, form=None, status=200):
 @require_safe
 def detail(request, slug):
     return render_letter(request, public_letter(slug))
+
+
+@require_safe
+def how_we_verify(request):
+    return render(request, "letters/how_we_verify.html")
 
 
 @require_safe

@@ -1,24 +1,198 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 
-from signatories.models import Organization, OrganizationDomain, Signature
+from letters.models import Letter
+from signatories.models import Organization, OrganizationDomain, ReviewItem, Signature
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (recorded with your name)",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def with_reason(description, verb, button):
+    """Wrap an admin action so it first asks for the reason it will record."""
+
+    def decorator(apply):
+        def action(modeladmin, request, queryset):
+            form = ReasonForm(request.POST if "reason" in request.POST else None)
+            if form.is_valid():
+                for signature in queryset:
+                    apply(signature, by=request.user, reason=form.cleaned_data["reason"])
+                modeladmin.message_user(
+                    request, f"{verb} {len(queryset)} signature(s).", messages.SUCCESS
+                )
+                return None
+            context = {
+                **modeladmin.admin_site.each_context(request),
+                "title": description,
+                "verb": verb,
+                "button": button,
+                "form": form,
+                "signatures": queryset,
+                "action": request.POST["action"],
+                "opts": modeladmin.model._meta,
+            }
+            return TemplateResponse(request, "admin/signatories/review_action.html", context)
+
+        action.__name__ = apply.__name__
+        return admin.action(description=description)(action)
+
+    return decorator
+
+
+@with_reason("Approve: verified by an organizer", "Approved", "Approve")
+def approve(signature, *, by, reason):
+    signature.decide(approve=True, by=by, reason=reason)
+
+
+@with_reason("Reject: keep unpublished", "Rejected", "Reject")
+def reject(signature, *, by, reason):
+    signature.decide(approve=False, by=by, reason=reason)
+
+
+@with_reason("Flag for review (unpublish until decided)", "Flagged", "Flag")
+def flag(signature, *, by, reason):
+    signature.flag(by=by, reason=reason)
+
+
+@admin.action(description="Mark notable (listed first; look-alike names are held)")
+def mark_notable(modeladmin, request, queryset):
+    queryset.update(notable=True)
+
+
+@admin.action(description="Unmark notable")
+def unmark_notable(modeladmin, request, queryset):
+    queryset.update(notable=False)
+
+
+class OrganizedLetterFilter(admin.SimpleListFilter):
+    title = "letter"
+    parameter_name = "letter"
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(letter.pk), letter.title) for letter in Letter.objects.organized_by(request.user)
+        ]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(letter_id=self.value()) if self.value() else queryset
+
+
+class OrganizerScopedAdmin(admin.ModelAdmin):
+    """An organizer sees and acts on the signatures of their own letters only."""
+
+    def get_queryset(self, request):
+        letters = Letter.objects.organized_by(request.user)
+        return super().get_queryset(request).filter(letter__in=letters)
+
+    def has_view_permission(self, request, obj=None):
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and (
+                obj is None
+                or Letter.objects.organized_by(request.user).filter(pk=obj.letter_id).exists()
+            )
+        )
+
+    has_change_permission = has_view_permission
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+SIGNATURE_READONLY = [
+    "letter",
+    "revision",
+    "name",
+    "affiliation",
+    "organization",
+    "role",
+    "comment",
+    "public",
+    "level",
+    "orcid_id",
+    "orcid_employment",
+    "evidence_url",
+    "review",
+    "hold_reason",
+    "review_reason",
+    "reviewed_by",
+    "reviewed_at",
+    "signed_at",
+    "confirmed_at",
+    "withdrawn_at",
+    "client_ip",
+    "emails_requested",
+    "emails_sent",
+]
 
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
-    list_display = ["name", "affiliation", "letter", "level", "public", "signed_at", "confirmed_at"]
-    list_filter = ["level", "public", "letter"]
-    search_fields = ["name", "affiliation", "email_canonical"]
-    list_select_related = ["letter"]
-    readonly_fields = [
-        "email_canonical",
-        "signed_at",
+class SignatureAdmin(OrganizerScopedAdmin):
+    list_display = [
+        "name",
+        "affiliation",
+        "letter",
+        "level",
+        "review",
+        "notable",
+        "public",
         "confirmed_at",
-        "client_ip",
-        "emails_requested",
-        "emails_sent",
-        "revision",
     ]
+    list_filter = [OrganizedLetterFilter, "level", "review", "notable", "public"]
+    search_fields = ["name", "affiliation"]
+    list_select_related = ["letter"]
+    readonly_fields = SIGNATURE_READONLY
+    fields = SIGNATURE_READONLY
+    actions = [approve, reject, flag, mark_notable, unmark_notable]
     show_full_result_count = False
+
+
+@admin.register(ReviewItem)
+class ReviewQueueAdmin(SignatureAdmin):
+    """Held, flagged and manual-verification signatures awaiting an organizer's decision."""
+
+    list_display = [
+        "name",
+        "affiliation",
+        "role",
+        "letter",
+        "level",
+        "review",
+        "hold_reason",
+        "evidence_link",
+    ]
+    list_filter = [OrganizedLetterFilter, "review"]
+    actions = [approve, reject, mark_notable]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=Signature.objects.in_review_queue().values("pk"))
+        )
+
+    @admin.display(description="evidence")
+    def evidence_link(self, signature):
+        from django.utils.html import format_html
+
+        if not signature.evidence_url:
+            return ""
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer nofollow">{}</a>', signature.evidence_url, "open"
+        )
 
 
 class OrganizationDomainInline(admin.TabularInline):
@@ -32,3 +206,9 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["status", "country_code"]
     search_fields = ["name", "ror_id", "domains__domain"]
     inlines = [OrganizationDomainInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Keep the display name findable by the affiliation matcher and autocomplete.
+        organization = form.instance
+        organization.set_names(organization.names.values_list("name", flat=True))

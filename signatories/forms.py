@@ -33,7 +33,9 @@ class SignForm(forms.Form):
         label="Affiliation",
         max_length=200,
         help_text="Your university, lab or company, or “Independent”.",
-        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "organization", "data-autocomplete-url": "/organizations/"}
+        ),
     )
     role = forms.CharField(
         label="Role",
@@ -55,6 +57,15 @@ class SignForm(forms.Form):
     )
 
     organization = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+    evidence_url = forms.URLField(
+        label="Ask for manual verification (optional)",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="A link to a page that shows your affiliation, such as your staff profile. "
+        "An organizer will check it.",
+        widget=forms.URLInput(attrs={"inputmode": "url"}),
+    )
 
     def clean_organization(self):
         """A ROR id (bare or as its https://ror.org/ URL) naming a registry organization."""

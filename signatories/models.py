@@ -5,7 +5,9 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from signatories.addresses import canonical_email
+from signatories.addresses import canonical_email, email_domain
+from signatories.domains import matching_domain, normalise_domain
+from signatories.names import name_keys, names_match
 
 
 class Level(models.TextChoices):
@@ -19,6 +21,27 @@ class Level(models.TextChoices):
 
 
 COUNTED_LEVELS = [Level.CONFIRMED, Level.DOMAIN, Level.ORCID, Level.ORGANIZER]
+VERIFIED_LEVELS = [Level.DOMAIN, Level.ORCID, Level.ORGANIZER]
+
+
+def levels_at_least(level):
+    """The counted levels at or above `level`, weakest first."""
+    return COUNTED_LEVELS[COUNTED_LEVELS.index(level) :]
+
+
+class Review(models.TextChoices):
+    """Where a signature stands with the organizers' review queue."""
+
+    NONE = "", "Not in review"
+    HELD = "held", "Held: its name matches a notable or verified signatory"
+    FLAGGED = "flagged", "Flagged by an organizer"
+    REQUESTED = "requested", "Signer asked for manual verification"
+    APPROVED = "approved", "Approved by an organizer"
+    REJECTED = "rejected", "Rejected by an organizer"
+
+
+UNPUBLISHED_REVIEWS = [Review.HELD, Review.FLAGGED, Review.REJECTED]
+QUEUE_REVIEWS = [Review.HELD, Review.FLAGGED, Review.REQUESTED]
 CONFIRM_SALT = "signatories.confirm"
 
 
@@ -56,15 +79,21 @@ class Organization(models.Model):
 
     def set_names(self, names):
         """Replace the names it is known by: display name, labels, aliases, acronyms."""
-        folded = {fold(n) for n in [self.name, *names] if n and n.strip()}
-        self.names.exclude(name_folded__in=folded).delete()
+        wanted = {}
+        for name in [self.name, *names]:
+            if name and name.strip():
+                wanted.setdefault(fold(name), " ".join(name.split()))
+        self.names.exclude(name_folded__in=wanted).delete()
         existing = set(self.names.values_list("name_folded", flat=True))
         OrganizationName.objects.bulk_create(
-            [OrganizationName(organization=self, name_folded=f) for f in sorted(folded - existing)]
+            [
+                OrganizationName(organization=self, name=wanted[f], name_folded=f)
+                for f in sorted(wanted.keys() - existing)
+            ]
         )
 
     def set_domains(self, domains):
-        wanted = {d.strip().lower().rstrip(".") for d in domains if d and d.strip()}
+        wanted = {d for d in (normalise_domain(d) for d in domains) if d}
         self.domains.exclude(domain__in=wanted).delete()
         existing = set(self.domains.values_list("domain", flat=True))
         OrganizationDomain.objects.bulk_create(
@@ -74,6 +103,7 @@ class Organization(models.Model):
 
 class OrganizationName(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(max_length=300)
     name_folded = models.CharField(max_length=300, db_index=True)
 
     class Meta:
@@ -84,7 +114,7 @@ class OrganizationName(models.Model):
         ]
 
     def __str__(self):
-        return self.name_folded
+        return self.name
 
 
 class OrganizationDomain(models.Model):
@@ -117,12 +147,17 @@ class SignatureQuerySet(models.QuerySet):
         return self.filter(withdrawn_at__isnull=True)
 
     def counted(self):
-        """Signatures that count: confirmed at some level and not withdrawn."""
-        return self.live().filter(level__in=COUNTED_LEVELS)
+        """Signatures that count: confirmed, not withdrawn, not held back by review."""
+        return self.live().filter(level__in=COUNTED_LEVELS).exclude(review__in=UNPUBLISHED_REVIEWS)
 
-    def listed(self):
-        """Signatures shown by name in public lists and exports."""
-        return self.counted().filter(public=True)
+    def listed(self, letter):
+        """The letter's signatures shown by name: public, and at the letter's minimum level."""
+        return self.counted().filter(
+            letter=letter, public=True, level__in=levels_at_least(letter.min_public_level)
+        )
+
+    def in_review_queue(self):
+        return self.live().filter(level__in=COUNTED_LEVELS, review__in=QUEUE_REVIEWS)
 
     def search(self, query):
         query = query.strip()
@@ -164,6 +199,9 @@ class Signature(models.Model):
         help_text="The text the signer read when signing.",
     )
     name = models.CharField(max_length=200)
+    # Normalised forms of the name (signatories.names) to find look-alikes with an index.
+    name_key = models.CharField(max_length=200, blank=True, editable=False)
+    name_initials_key = models.CharField(max_length=200, blank=True, editable=False)
     email = models.EmailField(max_length=254)
     email_canonical = models.CharField(max_length=254)
     affiliation = models.CharField(max_length=200)
@@ -180,6 +218,27 @@ class Signature(models.Model):
     client_ip = models.GenericIPAddressField(
         null=True, blank=True, help_text="For abuse review only."
     )
+    orcid_id = models.CharField(
+        max_length=19, blank=True, help_text="Signed while logged in with this ORCID iD."
+    )
+    orcid_employment = models.BooleanField(
+        default=False, help_text="The ORCID record lists a current employment at the organization."
+    )
+    notable = models.BooleanField(
+        default=False, help_text="Listed first; look-alike names are held."
+    )
+    review = models.CharField(max_length=10, choices=Review, default=Review.NONE, blank=True)
+    hold_reason = models.CharField(max_length=300, blank=True)
+    evidence_url = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text="A page that shows the affiliation, for manual verification.",
+    )
+    review_reason = models.CharField(max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     # Emails asked for (by signing again) and actually sent; the gap is what the worker owes.
     emails_requested = models.PositiveSmallIntegerField(default=0)
     emails_sent = models.PositiveSmallIntegerField(default=0)
@@ -203,10 +262,16 @@ class Signature(models.Model):
                 condition=Q(emails_sent__lte=F("emails_requested")),
                 name="signature_sent_within_requested",
             ),
+            models.CheckConstraint(
+                condition=~Q(review__in=["approved", "rejected"])
+                | Q(reviewed_at__isnull=False, review_reason__gt=""),
+                name="signature_decision_has_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["letter", "level"], name="signature_letter_level"),
             models.Index(fields=["letter", "-confirmed_at"], name="signature_letter_recent"),
+            models.Index(fields=["letter", "name_initials_key"], name="signature_letter_name"),
         ]
 
     def __str__(self):
@@ -224,6 +289,9 @@ class Signature(models.Model):
         comment="",
         public=True,
         organization=None,
+        evidence_url="",
+        orcid_id="",
+        orcid_employment=False,
         client_ip=None,
     ):
         """Record a signature, or find the live one for this address, and owe it an email.
@@ -239,7 +307,7 @@ class Signature(models.Model):
                 signature = cls.objects.create(
                     letter=letter,
                     revision_id=letter.current_revision_id,
-                    name=name,
+                    **cls.name_fields(name),
                     email=email,
                     email_canonical=canonical,
                     affiliation=affiliation,
@@ -247,6 +315,10 @@ class Signature(models.Model):
                     role=role,
                     comment=comment,
                     public=public,
+                    evidence_url=evidence_url,
+                    review=Review.REQUESTED if evidence_url else Review.NONE,
+                    orcid_id=orcid_id,
+                    orcid_employment=orcid_employment,
                     client_ip=client_ip,
                 )
         except IntegrityError:
@@ -276,15 +348,82 @@ class Signature(models.Model):
     def is_pending(self):
         return self.level == Level.PENDING
 
+    @staticmethod
+    def name_fields(name):
+        """The name with the keys that look-alike names are found by."""
+        key, initials = name_keys(name)
+        return {"name": name, "name_key": key[:200], "name_initials_key": initials[:200]}
+
     def confirm(self):
-        """Mark the email as confirmed. Returns False when it already was."""
+        """Mark the email as confirmed at the level it earns. False when it already was.
+
+        A name that matches a notable or verified signatory of the same letter is held for
+        the organizers instead of published.
+        """
         now = timezone.now()
-        updated = Signature.objects.filter(pk=self.pk, level=Level.PENDING).update(
-            level=Level.CONFIRMED, confirmed_at=now
-        )
+        changes = {"level": self.earned_level(), "confirmed_at": now}
+        original = self.impersonated_signature()
+        if original is not None:
+            kind = (
+                "a notable signatory"
+                if original.notable
+                else f"a signatory verified by {original.get_level_display().lower()}"
+            )
+            changes |= {
+                "review": Review.HELD,
+                "hold_reason": f"Name matches {original.name}, {kind}.",
+            }
+        updated = Signature.objects.filter(pk=self.pk, level=Level.PENDING).update(**changes)
         if updated:
-            self.level, self.confirmed_at = Level.CONFIRMED, now
+            for key, value in changes.items():
+                setattr(self, key, value)
         return bool(updated)
+
+    def earned_level(self):
+        """What the evidence proves: ORCID login, else an institutional email, else the inbox."""
+        if self.orcid_id:
+            return Level.ORCID
+        if self.verified_domain():
+            return Level.DOMAIN
+        return Level.CONFIRMED
+
+    def verified_domain(self):
+        """The claimed organization's domain this signature's email is at, or None."""
+        organization = self.organization
+        if organization is None or organization.status != Organization.Status.ACTIVE:
+            return None
+        domains = organization.domains.values_list("domain", flat=True)
+        return matching_domain(email_domain(self.email_canonical), list(domains))
+
+    def impersonated_signature(self):
+        """A published notable or verified signature on this letter with a matching name."""
+        candidates = (
+            Signature.objects.counted()
+            .filter(letter_id=self.letter_id, name_initials_key=name_keys(self.name)[1])
+            .filter(Q(notable=True) | Q(level__in=VERIFIED_LEVELS))
+            .exclude(pk=self.pk)
+        )
+        return next((c for c in candidates[:50] if names_match(self.name, c.name)), None)
+
+    def decide(self, *, approve, by, reason):
+        """An organizer's decision on a signature in the review queue."""
+        changes = {
+            "review": Review.APPROVED if approve else Review.REJECTED,
+            "review_reason": reason,
+            "reviewed_by": by,
+            "reviewed_at": timezone.now(),
+        }
+        if approve:
+            changes["level"] = Level.ORGANIZER
+        Signature.objects.filter(pk=self.pk).update(**changes)
+        for key, value in changes.items():
+            setattr(self, key, value)
+
+    def flag(self, *, by, reason):
+        changes = {"review": Review.FLAGGED, "hold_reason": reason, "reviewed_by": by}
+        Signature.objects.filter(pk=self.pk).update(**changes)
+        for key, value in changes.items():
+            setattr(self, key, value)
 
     def confirmation_token(self):
         return signing.dumps(self.pk, salt=CONFIRM_SALT, compress=True)
@@ -310,3 +449,12 @@ class Signature(models.Model):
         if not isinstance(pk, int):
             raise signing.BadSignature("unexpected payload")
         return cls.objects.live().select_related("letter").get(pk=pk)
+
+
+class ReviewItem(Signature):
+    """The review queue, as its own admin page."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "review queue item"
+        verbose_name_plural = "review queue"

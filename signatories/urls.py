@@ -10,4 +10,5 @@ urlpatterns = [
     path("letters/<slug:slug>/confirm/<str:token>/", views.confirm, name="confirm"),
     path("letters/<slug:slug>/signatories/", views.signatory_list, name="list"),
     path("letters/<slug:slug>/signatories.csv", views.signatory_csv, name="csv"),
+    path("organizations/", views.organization_search, name="organization_search"),
 ]

@@ -3,14 +3,15 @@ import csv
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from letters.views import public_letter, render_letter
 from signatories.forms import SignatoryFilterForm, SignForm
-from signatories.models import Signature
+from signatories.models import Organization, OrganizationName, Signature, fold
+from signatories.orcid import employs, orcid_account
 
 SIGNATORIES_PER_PAGE = 50
 CONFIRMATION_MAX_AGE = settings.CONFIRMATION_MAX_AGE_DAYS * 24 * 3600
@@ -35,8 +36,18 @@ def sign(request, slug):
     form = SignForm(request.POST)
     if not form.is_valid():
         return render_letter(request, letter, form=form, status=400)
+    account = orcid_account(request.user)
+    orcid = {}
+    if account is not None:
+        orcid = {
+            "orcid_id": account.uid,
+            "orcid_employment": employs(account.extra_data, form.cleaned_data["organization"]),
+        }
     Signature.sign(
-        letter=letter, client_ip=request.META.get("REMOTE_ADDR") or None, **form.cleaned_data
+        letter=letter,
+        client_ip=request.META.get("REMOTE_ADDR") or None,
+        **form.cleaned_data,
+        **orcid,
     )
     # The same page answers a new signer, a repeat and someone who already confirmed:
     # the form must never tell a stranger whether an address has signed.
@@ -105,7 +116,7 @@ def confirm(request, slug, token):
 def filtered_signatories(request, letter):
     """The letter's listed signatories narrowed by ?q= and ?level=, or the form's errors."""
     form = SignatoryFilterForm(request.GET)
-    signatures = Signature.objects.listed().filter(letter=letter)
+    signatures = Signature.objects.listed(letter).select_related("organization")
     if form.is_valid():
         signatures = signatures.search(form.cleaned_data["q"])
         if form.cleaned_data["level"]:
@@ -125,7 +136,10 @@ def signatory_list(request, slug):
             "counts": Signature.objects.counts_for(letter),
         }
         return render(request, "signatories/list.html", context, status=400)
-    paginator = Paginator(signatures.order_by("-confirmed_at", "-id"), SIGNATORIES_PER_PAGE)
+    # Notable signatories first, then the most recently confirmed.
+    paginator = Paginator(
+        signatures.order_by("-notable", "-confirmed_at", "-id"), SIGNATORIES_PER_PAGE
+    )
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -158,8 +172,7 @@ def neutralise_cell(value):
 def signatory_csv(request, slug):
     letter = public_letter(slug)
     rows = (
-        Signature.objects.listed()
-        .filter(letter=letter)
+        Signature.objects.listed(letter)
         .order_by("confirmed_at", "id")
         .values_list(*CSV_COLUMNS)
         .iterator(chunk_size=2000)
@@ -175,4 +188,34 @@ def signatory_csv(request, slug):
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{letter.slug}-signatories.csv"'
+    return response
+
+
+SUGGESTIONS = 10
+
+
+@require_safe
+def organization_search(request):
+    """Suggestions for the affiliation field: active organizations whose names start with ?q=."""
+    query = fold(request.GET.get("q", ""))[:100].replace("\x00", "")
+    if len(query) < 2:
+        return JsonResponse({"results": []})
+    matches = (
+        OrganizationName.objects.filter(
+            name_folded__startswith=query, organization__status="active"
+        )
+        .values_list("organization_id", flat=True)
+        .order_by("organization_id")
+        .distinct()[: SUGGESTIONS * 3]
+    )
+    organizations = Organization.objects.filter(pk__in=list(matches))
+    ranked = sorted(
+        organizations, key=lambda o: (not fold(o.name).startswith(query), len(o.name), o.name)
+    )
+    results = [
+        {"ror_id": o.ror_id, "name": o.name, "country": o.country_code}
+        for o in ranked[:SUGGESTIONS]
+    ]
+    response = JsonResponse({"results": results})
+    response["Cache-Control"] = "public, max-age=300"
     return response

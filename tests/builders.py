@@ -31,11 +31,12 @@ def make_letter(
 def make_signature(letter, *, name=None, email=None, level=Level.CONFIRMED, public=True, **fields):
     n = next(_counter)
     email = email or f"signer{n}@example.org"
+    name = name or f"Signer Number{n}"
     confirmed_at = None if level == Level.PENDING else fields.pop("confirmed_at", timezone.now())
     return Signature.objects.create(
         letter=letter,
         revision=letter.current_revision,
-        name=name or f"Signer Number{n}",
+        **Signature.name_fields(name),
         email=email,
         email_canonical=canonical_email(email),
         affiliation=fields.pop("affiliation", "Example University"),

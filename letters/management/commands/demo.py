@@ -11,7 +11,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from letters.models import Letter
+from letters.models import Letter, Organizer
 from signatories.addresses import canonical_email
 from signatories.models import Level, Organization, Signature
 
@@ -171,8 +171,9 @@ class Command(BaseCommand):
     def seed(self):
         created = 0
         user_model = get_user_model()
-        if not user_model.objects.filter(username=ORGANIZER_USERNAME).exists():
-            user_model.objects.create_superuser(
+        organizer = user_model.objects.filter(username=ORGANIZER_USERNAME).first()
+        if organizer is None:
+            organizer = user_model.objects.create_superuser(
                 username=ORGANIZER_USERNAME,
                 email="organizer@example.org",
                 password=ORGANIZER_PASSWORD,
@@ -215,6 +216,10 @@ class Command(BaseCommand):
                 created += 1
                 if spec["closed"]:
                     letter.close()
+            _, new = Organizer.objects.get_or_create(
+                letter=letter, user=organizer, defaults={"role": Organizer.Role.OWNER}
+            )
+            created += new
             signers = SIGNATORIES if not spec["closed"] else SIGNATORIES[:5]
             for index, (name, role, affiliation, email, level) in enumerate(signers):
                 confirmed_at = min(letter.published_at + timedelta(hours=3 * index + 1), now)
@@ -224,7 +229,7 @@ class Command(BaseCommand):
                     withdrawn_at=None,
                     defaults={
                         "revision": letter.current_revision,
-                        "name": name,
+                        **Signature.name_fields(name),
                         "email": email,
                         "affiliation": affiliation,
                         "organization": organizations.get(affiliation),
@@ -232,6 +237,7 @@ class Command(BaseCommand):
                         "level": level,
                         "signed_at": confirmed_at - timedelta(minutes=5),
                         "confirmed_at": confirmed_at,
+                        "notable": index == 0,
                     },
                 )
                 created += new

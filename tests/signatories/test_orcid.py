@@ -1,0 +1,176 @@
+"""Signing with ORCID, from the login through allauth's callback to the badge.
+
+ORCID itself is the only thing mocked, at the HTTP boundary, with `responses`.
+"""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+
+from signatories.models import Level, Signature
+from signatories.orcid import employs
+from tests.builders import make_organization, sign_data
+
+pytestmark = pytest.mark.django_db
+
+ORCID_ID = "0000-0002-1825-0097"
+
+
+def employment(ror_id=None, name="Stanford University", country="US", ended=False):
+    organization = {"name": name, "address": {"city": "Stanford", "country": country}}
+    if ror_id:
+        organization["disambiguated-organization"] = {
+            "disambiguated-organization-identifier": f"https://ror.org/{ror_id}",
+            "disambiguation-source": "ROR",
+        }
+    return {
+        "summaries": [
+            {
+                "employment-summary": {
+                    "organization": organization,
+                    "role-title": "Professor",
+                    "end-date": {"year": {"value": "2019"}} if ended else None,
+                }
+            }
+        ]
+    }
+
+
+def orcid_record(*employments):
+    return {
+        "orcid-identifier": {"uri": f"https://orcid.org/{ORCID_ID}", "path": ORCID_ID},
+        "person": {
+            "name": {"given-names": {"value": "Josiah"}, "family-name": {"value": "Carberry"}},
+            "emails": {"email": []},
+        },
+        "activities-summary": {"employments": {"affiliation-group": list(employments)}},
+    }
+
+
+@pytest.fixture
+def stanford(db):
+    return make_organization(
+        name="Stanford University", ror_id="00f54p054", domains=["stanford.edu"]
+    )
+
+
+@pytest.fixture
+def orcid_configured(settings):
+    settings.ORCID_CLIENT_ID = "APP-TEST"
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "orcid": {
+            "BASE_DOMAIN": "orcid.org",
+            "MEMBER_API": False,
+            "APPS": [{"client_id": "APP-TEST", "secret": "s3cret", "key": ""}],
+        }
+    }
+
+
+@pytest.fixture
+def orcid(orcid_configured):
+    with responses.RequestsMock() as mock:
+        yield mock
+
+
+def log_in_with_orcid(client, orcid, record):
+    orcid.post(
+        "https://pub.orcid.org/oauth/token",
+        json={
+            "access_token": "tok",
+            "token_type": "bearer",
+            "orcid": ORCID_ID,
+            "name": "Josiah Carberry",
+        },
+    )
+    orcid.get(f"https://pub.orcid.org/v3.0/{ORCID_ID}/record", json=record)
+    start = client.post("/accounts/orcid/login/?next=/letters/ai-risk/")
+    assert start.status_code == 302
+    authorize = urlsplit(start["Location"])
+    assert (authorize.netloc, authorize.path) == ("orcid.org", "/oauth/authorize")
+    state = parse_qs(authorize.query)["state"][0]
+    callback = client.get("/accounts/orcid/login/callback/", {"code": "c0de", "state": state})
+    assert callback.status_code == 302
+    assert callback["Location"] == "/letters/ai-risk/"
+    token_call = orcid.calls[0].request
+    assert "code=c0de" in token_call.body
+
+
+def test_signing_with_orcid_shows_the_id_and_current_employment(client, letter, stanford, orcid):
+    log_in_with_orcid(client, orcid, orcid_record(employment(ror_id="00f54p054")))
+
+    page = client.get("/letters/ai-risk/")
+    client.post(
+        "/letters/ai-risk/sign/",
+        sign_data(
+            name="Josiah Carberry", email="josiah@example.org", affiliation="Stanford University"
+        ),
+    )
+    signature = Signature.objects.get()
+    signature.confirm()
+
+    assert "You are signed in with ORCID iD" in page.text
+    assert 'value="Josiah Carberry"' in page.text
+    signature.refresh_from_db()
+    assert (signature.orcid_id, signature.orcid_employment, signature.level) == (
+        ORCID_ID,
+        True,
+        Level.ORCID,
+    )
+    listed = client.get("/letters/ai-risk/signatories/")
+    assert (
+        '<span class="badge badge--orcid">ORCID · employed at Stanford University</span>'
+        in listed.text
+    )
+    assert (
+        f'<a class="orcid-link" href="https://orcid.org/{ORCID_ID}" rel="nofollow">' in listed.text
+    )
+
+
+def test_orcid_without_a_matching_employment_still_shows_the_id(client, letter, stanford, orcid):
+    log_in_with_orcid(client, orcid, orcid_record(employment(ror_id="00f54p054", ended=True)))
+
+    client.post("/letters/ai-risk/sign/", sign_data(affiliation="Stanford University"))
+    signature = Signature.objects.get()
+    signature.confirm()
+
+    signature.refresh_from_db()
+    assert (signature.level, signature.orcid_employment) == (Level.ORCID, False)
+    listed = client.get("/letters/ai-risk/signatories/")
+    assert '<span class="badge badge--orcid">ORCID</span>' in listed.text
+
+
+def test_sign_with_orcid_button_appears_only_when_configured(
+    client, letter, orcid_configured, settings
+):
+    shown = client.get("/letters/ai-risk/")
+    settings.ORCID_CLIENT_ID = ""
+    hidden = client.get("/letters/ai-risk/")
+
+    assert "Sign with ORCID" in shown.text
+    assert "Sign with ORCID" not in hidden.text
+
+
+@pytest.mark.parametrize(
+    ("group", "expected"),
+    [
+        (employment(ror_id="00f54p054"), True),
+        (employment(ror_id="00f54p054", ended=True), False),
+        (employment(ror_id="02bfwt286"), False),
+        (employment(name="stanford university", country="US"), True),
+        (employment(name="Stanford University", country="GB"), False),
+        (employment(name="Stanford", country="US"), False),
+    ],
+)
+def test_employment_matches_by_ror_id_else_name_and_country(stanford, group, expected):
+    stanford.country_code = "US"
+    stanford.save()
+
+    assert employs(orcid_record(group), stanford) is expected
+
+
+@pytest.mark.parametrize(
+    "record", [{}, {"activities-summary": None}, {"activities-summary": {"employments": "x"}}]
+)
+def test_odd_records_employ_nobody(stanford, record):
+    assert employs(record, stanford) is False
