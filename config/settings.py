@@ -324,6 +324,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# More shared email domains (one per line) that never verify an affiliation.
+SHARED_EMAIL_DOMAINS_FILE = env_str("SHARED_EMAIL_DOMAINS_FILE")
+
 # Signing: the confirmation link works for this long.
 CONFIRMATION_MAX_AGE_DAYS = env_int("CONFIRMATION_MAX_AGE_DAYS", 7)
 # A signature gets at most this many emails, so the form cannot be used to spam someone.
