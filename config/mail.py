@@ -6,7 +6,11 @@ from django.template.loader import render_to_string
 
 
 def send_templated(name, *, to, context):
-    context = {"site_url": settings.SITE_URL, **context}
+    context = {
+        "site_url": settings.SITE_URL,
+        "confirmation_max_age_days": settings.CONFIRMATION_MAX_AGE_DAYS,
+        **context,
+    }
     subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
     text = render_to_string(f"emails/{name}-body.txt", context)
     html = render_to_string(f"emails/{name}-body.html", context)

@@ -30,7 +30,12 @@ def letter(db):
 
 
 @pytest.fixture
-def immediate_on_commit(django_capture_on_commit_callbacks):
-    """Run on_commit callbacks (task enqueues) as the request's transaction would."""
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        yield callbacks
+def immediate_on_commit(monkeypatch):
+    """Run on_commit callbacks (task enqueues) at once, as autocommit does in a request.
+
+    The test's own transaction never commits, and django_capture_on_commit_callbacks runs what
+    it captured only when its block ends: for a fixture, after the test's assertions.
+    """
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
