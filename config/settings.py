@@ -172,6 +172,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "config.context_processors.site",
             ],
         },
     },
@@ -331,3 +332,5 @@ SHARED_EMAIL_DOMAINS_FILE = env_str("SHARED_EMAIL_DOMAINS_FILE")
 CONFIRMATION_MAX_AGE_DAYS = env_int("CONFIRMATION_MAX_AGE_DAYS", 7)
 # A signature gets at most this many emails, so the form cannot be used to spam someone.
 MAX_EMAILS_PER_SIGNATURE = env_int("MAX_EMAILS_PER_SIGNATURE", 5)
+# Each open letter page polls its count about this often (±30%); raise it to shed load.
+LIVE_COUNT_INTERVAL_SECONDS = env_int("LIVE_COUNT_INTERVAL_SECONDS", 15)

@@ -1,13 +1,26 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from letters import api, views
+from letters import api, cards, counts_api, embeds, feeds, openapi, views
+from signatories import api as signatories_api
 
 urlpatterns = [
     path("", include("letters.urls")),
     path("", include("signatories.urls")),
+    path("feed/", feeds.NewLettersFeed(), name="feed"),
+    path("letters/<slug:slug>/feed/", feeds.LetterFeed(), name="letter_feed"),
+    path("letters/<slug:slug>/embed/", embeds.embed, name="letter_embed"),
+    path("letters/<slug:slug>/badge.svg", embeds.badge, name="letter_badge"),
+    path("letters/<slug:slug>/card.png", cards.card, name="letter_card"),
+    path("api/v1/letters/<str:slug>/count", counts_api.letter_count, name="api_letter_count"),
+    path("api/v1/openapi.json", openapi.openapi, name="openapi"),
     path("api/v1/letters/", api.letter_list, name="api_letters"),
-    path("api/v1/letters/<slug:slug>/", api.letter_detail, name="api_letter"),
+    path("api/v1/letters/<str:slug>/", api.letter_detail, name="api_letter"),
+    path(
+        "api/v1/letters/<str:slug>/signatories/",
+        signatories_api.signatory_list,
+        name="api_signatories",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),

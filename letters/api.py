@@ -2,10 +2,9 @@
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.views.decorators.http import require_safe
 
-from letters.models import Letter
-from letters.views import public_letter
+from config.http import allow_any_origin, conditional, public_cacheable, read_only_api
+from letters.models import Letter, letter_changed_at
 from signatories.models import Signature
 
 
@@ -24,14 +23,34 @@ def letter_json(letter, counts):
     }
 
 
-@require_safe
+@read_only_api
 def letter_list(request):
     letters = list(Letter.objects.public().select_related("current_revision"))
     counts = Signature.objects.counts_by_letter([letter.pk for letter in letters])
-    return JsonResponse({"results": [letter_json(letter, counts[letter.pk]) for letter in letters]})
+    response = JsonResponse(
+        {"results": [letter_json(letter, counts[letter.pk]) for letter in letters]}
+    )
+    return allow_any_origin(conditional(request, public_cacheable(response, max_age=15)))
 
 
-@require_safe
+def api_letter(slug):
+    """The public letter with this slug, or None (the API answers a JSON 404, not a page)."""
+    return Letter.objects.public().select_related("current_revision").filter(slug=slug).first()
+
+
+def not_found():
+    return allow_any_origin(
+        JsonResponse({"error": "No published letter has this slug."}, status=404)
+    )
+
+
+@read_only_api
 def letter_detail(request, slug):
-    letter = public_letter(slug)
-    return JsonResponse(letter_json(letter, Signature.objects.counts_for(letter)))
+    letter = api_letter(slug)
+    if letter is None:
+        return not_found()
+    response = JsonResponse(letter_json(letter, Signature.objects.counts_for(letter)))
+    public_cacheable(response, max_age=15)
+    return allow_any_origin(
+        conditional(request, response, last_modified=letter_changed_at(letter.pk))
+    )

@@ -1,4 +1,7 @@
+import time
+
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
@@ -170,3 +173,16 @@ class Organizer(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.get_role_display()}) on {self.letter}"
+
+
+def letter_changed(letter_id):
+    """Record that the letter's public signatures changed, for Last-Modified and caches.
+
+    Kept in the cache, not a column: a column would be one hot row updated per signature.
+    """
+    cache.set(f"letter-changed:{letter_id}", time.time(), None)
+
+
+def letter_changed_at(letter_id):
+    """When the letter's public signatures last changed (now, if nobody recorded it)."""
+    return cache.get_or_set(f"letter-changed:{letter_id}", time.time, None)

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
-from letters.models import Letter
+from letters.models import Letter, letter_changed
 from signatories.models import Organization, OrganizationDomain, ReviewItem, Signature
 
 
@@ -63,11 +63,15 @@ def flag(signature, *, by, reason):
 @admin.action(description="Mark notable (listed first; look-alike names are held)")
 def mark_notable(modeladmin, request, queryset):
     queryset.update(notable=True)
+    for letter_id in set(queryset.values_list("letter_id", flat=True)):
+        letter_changed(letter_id)
 
 
 @admin.action(description="Unmark notable")
 def unmark_notable(modeladmin, request, queryset):
     queryset.update(notable=False)
+    for letter_id in set(queryset.values_list("letter_id", flat=True)):
+        letter_changed(letter_id)
 
 
 class OrganizedLetterFilter(admin.SimpleListFilter):

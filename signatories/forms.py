@@ -2,18 +2,43 @@ import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
+from signatories.addresses import canonical_email
+from signatories.listing import BadCursor, decode_cursor
 from signatories.models import Level, Organization, organization_for_affiliation
 
+# Zero-width (non-)joiners are format characters that Persian and Indic names need.
+ALLOWED_FORMAT_CHARACTERS = "\t\n\r\u200c\u200d"
 
-def clean_text(value):
-    """Normalise a typed value: NFC, no control characters, single spaces."""
+
+def clean_text(value, max_length=200):
+    """Normalise a typed value: NFC, no control characters, single spaces, within the column."""
     value = unicodedata.normalize("NFC", value)
     if any(
-        unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} and ch not in "\t\n\r" for ch in value
+        unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} and ch not in ALLOWED_FORMAT_CHARACTERS
+        for ch in value
     ):
         raise ValidationError("Remove the invisible or control characters from this field.")
-    return " ".join(value.split())
+    # Bytes that were not UTF-8 (percent-encoded latin-1) decode to U+FFFD; no one types it.
+    if "\ufffd" in value:
+        raise ValidationError("Some characters did not arrive intact; type them again.")
+    value = " ".join(value.split())
+    # NFC can lengthen text (U+FB2C becomes three code points), so the column's limit is checked
+    # again here: PostgreSQL would refuse the row with a 500, and SQLite store it too long.
+    MaxLengthValidator(max_length)(value)
+    return value
+
+
+class ListMeCheckbox(forms.CheckboxInput):
+    """Only a clear yes lists a name.
+
+    Django's CheckboxInput takes any value but "false" as ticked, so a script sending
+    public=off or public=0 would publish the name of someone who asked not to be listed.
+    """
+
+    def value_from_datadict(self, data, files, name):
+        return str(data.get(name, "")).strip().lower() in {"on", "true", "1", "yes"}
 
 
 class SignForm(forms.Form):
@@ -54,6 +79,7 @@ class SignForm(forms.Form):
         required=False,
         initial=True,
         help_text="Unticked, your signature is counted but your name is not shown.",
+        widget=ListMeCheckbox,
     )
 
     organization = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
@@ -100,6 +126,14 @@ class SignForm(forms.Form):
     def clean_role(self):
         return clean_text(self.cleaned_data["role"])
 
+    def clean_evidence_url(self):
+        url = self.cleaned_data["evidence_url"]
+        # URLValidator lets control and invisible characters through; the organizer asked to
+        # open this link must see exactly where it goes.
+        if any(unicodedata.category(ch)[0] == "C" for ch in url):
+            raise ValidationError("Enter a valid URL.", code="invalid")
+        return url
+
     def clean_comment(self):
         comment = unicodedata.normalize("NFC", self.cleaned_data["comment"]).strip()
         if any(unicodedata.category(ch) in {"Cc", "Cs"} and ch not in "\n\r\t" for ch in comment):
@@ -107,10 +141,25 @@ class SignForm(forms.Form):
         return comment
 
     def clean_email(self):
-        return self.cleaned_data["email"].strip()
+        email = self.cleaned_data["email"].strip()
+        # Django's validator lets any character from U+00A1 up into the domain, invisible and
+        # bidi-control ones included. Keep addresses a person can read, that IDNA can encode
+        # (or no confirmation can ever be sent) and whose canonical form fits its column.
+        try:
+            email.rpartition("@")[2].encode("idna")
+        except UnicodeError:
+            raise ValidationError("Enter a valid email address.", code="invalid") from None
+        if (
+            any(unicodedata.category(ch)[0] in "CZ" for ch in email)
+            or len(canonical_email(email)) > 254
+        ):
+            raise ValidationError("Enter a valid email address.", code="invalid")
+        return email
 
 
 class SignatoryFilterForm(forms.Form):
+    """?q=, ?level=, ?organization=, ?country= and ?cursor= on lists and the API."""
+
     q = forms.CharField(label="Search names and affiliations", max_length=200, required=False)
     level = forms.ChoiceField(
         label="Verification",
@@ -118,6 +167,46 @@ class SignatoryFilterForm(forms.Form):
         choices=[("", "All levels")]
         + [(lv.value, lv.label) for lv in Level if lv != Level.PENDING],
     )
+    organization = forms.CharField(
+        label="Organization (ROR id)", max_length=40, required=False, widget=forms.HiddenInput
+    )
+    country = forms.RegexField(
+        label="Country",
+        regex=r"^[A-Za-z]{2}$",
+        required=False,
+        max_length=2,
+        error_messages={"invalid": "Use a two-letter country code, such as FR."},
+        widget=forms.TextInput(attrs={"size": 2, "autocomplete": "off"}),
+    )
+    cursor = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
 
     def clean_q(self):
         return clean_text(self.cleaned_data["q"])
+
+    def clean_organization(self):
+        value = self.cleaned_data["organization"].strip()
+        return value.removeprefix("https://ror.org/").strip("/") or ""
+
+    def clean_country(self):
+        return self.cleaned_data["country"].upper()
+
+    def clean_cursor(self):
+        value = self.cleaned_data["cursor"]
+        if not value:
+            return None
+        try:
+            return decode_cursor(value)
+        except BadCursor as error:
+            raise ValidationError(str(error)) from None
+
+    def filter(self, signatures):
+        """Narrow a listed queryset by the validated filters."""
+        data = self.cleaned_data
+        signatures = signatures.search(data["q"])
+        if data["level"]:
+            signatures = signatures.filter(level=data["level"])
+        if data["organization"]:
+            signatures = signatures.filter(organization__ror_id=data["organization"])
+        if data["country"]:
+            signatures = signatures.filter(organization__country_code=data["country"])
+        return signatures

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, models, transaction
@@ -5,6 +7,7 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from letters.models import letter_changed
 from signatories.addresses import canonical_email, email_domain
 from signatories.domains import matching_domain, normalise_domain
 from signatories.names import name_keys, names_match
@@ -189,6 +192,8 @@ class SignatureQuerySet(models.QuerySet):
 
 
 class Signature(models.Model):
+    # The id published in open data and the public record; never the database key.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     letter = models.ForeignKey(
         "letters.Letter", on_delete=models.CASCADE, related_name="signatures"
     )
@@ -239,6 +244,8 @@ class Signature(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Whether the latest snapshot of the public record lists this signature.
+    in_record = models.BooleanField(default=False, editable=False)
     # Emails asked for (by signing again) and actually sent; the gap is what the worker owes.
     emails_requested = models.PositiveSmallIntegerField(default=0)
     emails_sent = models.PositiveSmallIntegerField(default=0)
@@ -272,6 +279,15 @@ class Signature(models.Model):
             models.Index(fields=["letter", "level"], name="signature_letter_level"),
             models.Index(fields=["letter", "-confirmed_at"], name="signature_letter_recent"),
             models.Index(fields=["letter", "name_initials_key"], name="signature_letter_name"),
+            # Keyset pagination of public lists: one range scan whatever the page.
+            models.Index(
+                "letter",
+                F("notable").desc(),
+                F("confirmed_at").desc(),
+                F("id").desc(),
+                name="signature_listed_order",
+                condition=Q(public=True, withdrawn_at__isnull=True) & ~Q(level="pending"),
+            ),
         ]
 
     def __str__(self):
@@ -377,6 +393,7 @@ class Signature(models.Model):
         if updated:
             for key, value in changes.items():
                 setattr(self, key, value)
+            letter_changed(self.letter_id)
         return bool(updated)
 
     def earned_level(self):
@@ -418,12 +435,14 @@ class Signature(models.Model):
         Signature.objects.filter(pk=self.pk).update(**changes)
         for key, value in changes.items():
             setattr(self, key, value)
+        letter_changed(self.letter_id)
 
     def flag(self, *, by, reason):
         changes = {"review": Review.FLAGGED, "hold_reason": reason, "reviewed_by": by}
         Signature.objects.filter(pk=self.pk).update(**changes)
         for key, value in changes.items():
             setattr(self, key, value)
+        letter_changed(self.letter_id)
 
     def confirmation_token(self):
         return signing.dumps(self.pk, salt=CONFIRM_SALT, compress=True)
@@ -444,9 +463,15 @@ class Signature(models.Model):
             pk = signing.loads(token, salt=CONFIRM_SALT, max_age=max_age)
         except signing.SignatureExpired as expired:
             pk = signing.loads(token, salt=CONFIRM_SALT)
-            expired.signature = cls.objects.live().select_related("letter").filter(pk=pk).first()
+            # Only a signature's id may reach the query; any other payload offers no new link.
+            expired.signature = (
+                cls.objects.live().select_related("letter").filter(pk=pk).first()
+                if type(pk) is int
+                else None
+            )
             raise
-        if not isinstance(pk, int):
+        # Not isinstance: bool is an int, and a payload of true would name signature 1.
+        if type(pk) is not int:
             raise signing.BadSignature("unexpected payload")
         return cls.objects.live().select_related("letter").get(pk=pk)
 
@@ -458,3 +483,35 @@ class ReviewItem(Signature):
         proxy = True
         verbose_name = "review queue item"
         verbose_name_plural = "review queue"
+
+
+class Snapshot(models.Model):
+    """One day's change to a letter's public list, chained to the day before.
+
+    `content` is a CSV of the rows added (+) and removed (-) since the previous snapshot;
+    `digest` = SHA-256 of the previous digest, the day and the content's SHA-256. Anyone holding
+    the downloads can recompute the chain, and a row that disappears from the list without a
+    recorded removal shows up as a break.
+    """
+
+    GENESIS = "0" * 64
+
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="snapshots")
+    day = models.DateField()
+    added = models.PositiveIntegerField()
+    removed = models.PositiveIntegerField()
+    total = models.PositiveIntegerField(help_text="Rows in the public list after this day.")
+    content = models.TextField()
+    content_sha256 = models.CharField(max_length=64)
+    previous_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["letter", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "day"], name="snapshot_once_a_day")
+        ]
+
+    def __str__(self):
+        return f"{self.letter_id} {self.day} {self.digest[:12]}"

@@ -1,19 +1,44 @@
 import csv
+import json
+from datetime import date
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
-from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.http import allow_any_origin, public_cacheable
 from letters.views import public_letter, render_letter
 from signatories.forms import SignatoryFilterForm, SignForm
-from signatories.models import Organization, OrganizationName, Signature, fold
+from signatories.listing import keyset_page
+from signatories.models import (
+    UNPUBLISHED_REVIEWS,
+    Organization,
+    OrganizationName,
+    Signature,
+    Snapshot,
+    fold,
+)
+from signatories.opendata import (
+    OPEN_DATA_COLUMNS,
+    OPEN_DATA_SCHEMA_VERSION,
+    Echo,
+    csv_row,
+    open_data_rows,
+)
 from signatories.orcid import employs, orcid_account
+from signatories.record import manifest
 
-SIGNATORIES_PER_PAGE = 50
 CONFIRMATION_MAX_AGE = settings.CONFIRMATION_MAX_AGE_DAYS * 24 * 3600
 
 
@@ -94,11 +119,7 @@ def confirm(request, slug, token):
     if signature.letter_id != letter.pk:
         return render_bad_link(request, letter)
     if not signature.is_pending:
-        return render(
-            request,
-            "signatories/confirmed.html",
-            {"letter": letter, "signature": signature, "already": True},
-        )
+        return render_confirmed(request, letter, signature, already=True)
     if not letter.accepts_signatures():
         return render_closed(request, letter)
     if request.method == "GET":
@@ -106,89 +127,99 @@ def confirm(request, slug, token):
             request, "signatories/confirm.html", {"letter": letter, "signature": signature}
         )
     signature.confirm()
-    return render(
-        request,
-        "signatories/confirmed.html",
-        {"letter": letter, "signature": signature, "already": False},
-    )
+    return render_confirmed(request, letter, signature, already=False)
 
 
-def filtered_signatories(request, letter):
-    """The letter's listed signatories narrowed by ?q= and ?level=, or the form's errors."""
-    form = SignatoryFilterForm(request.GET)
-    signatures = Signature.objects.listed(letter).select_related("organization")
-    if form.is_valid():
-        signatures = signatures.search(form.cleaned_data["q"])
-        if form.cleaned_data["level"]:
-            signatures = signatures.filter(level=form.cleaned_data["level"])
-    return form, signatures
+def render_confirmed(request, letter, signature, *, already):
+    context = {
+        "letter": letter,
+        "signature": signature,
+        "already": already,
+        "held": signature.review in UNPUBLISHED_REVIEWS,
+        "counted": Signature.objects.counted().filter(pk=signature.pk).exists(),
+        "listed": Signature.objects.listed(letter).filter(pk=signature.pk).exists(),
+    }
+    return render(request, "signatories/confirmed.html", context)
+
+
+SIGNATORIES_PER_PAGE = 50
+
+
+def listed_signatories(letter):
+    return Signature.objects.listed(letter).select_related("organization")
 
 
 @require_safe
 def signatory_list(request, slug):
     letter = public_letter(slug)
-    form, signatures = filtered_signatories(request, letter)
+    form = SignatoryFilterForm(request.GET)
+    context = {"letter": letter, "form": form, "counts": Signature.objects.counts_for(letter)}
     if not form.is_valid():
-        context = {
-            "letter": letter,
-            "form": form,
-            "page": None,
-            "counts": Signature.objects.counts_for(letter),
-        }
         return render(request, "signatories/list.html", context, status=400)
-    # Notable signatories first, then the most recently confirmed.
-    paginator = Paginator(
-        signatures.order_by("-notable", "-confirmed_at", "-id"), SIGNATORIES_PER_PAGE
+    rows, next_cursor = keyset_page(
+        form.filter(listed_signatories(letter)), form.cleaned_data["cursor"], SIGNATORIES_PER_PAGE
     )
-    page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "letter": letter,
-        "form": form,
-        "page": page,
-        "counts": Signature.objects.counts_for(letter),
-        "query": query.urlencode(),
+    filters = request.GET.copy()
+    filters.pop("cursor", None)
+    context |= {
+        "rows": rows,
+        "filtered": any(form.cleaned_data[k] for k in ["q", "level", "organization", "country"]),
+        "first_page": f"?{filters.urlencode()}",
+        "next_page": f"?{urlencode({**filters.dict(), 'cursor': next_cursor})}"
+        if next_cursor
+        else None,
+        "is_first_page": form.cleaned_data["cursor"] is None,
     }
     return render(request, "signatories/list.html", context)
 
 
-class Echo:
-    def write(self, value):
-        return value
-
-
-CSV_COLUMNS = ["name", "affiliation", "role", "level", "signed_at", "confirmed_at"]
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value):
-    """Spreadsheets run a cell starting with = + - @ tab or CR as a formula; quote it."""
-    value = "" if value is None else str(value)
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+def download_headers(response, letter, extension):
+    response["Content-Disposition"] = (
+        f'attachment; filename="{letter.slug}-signatories.{extension}"'
+    )
+    response["X-Open-Data-Schema"] = str(OPEN_DATA_SCHEMA_VERSION)
+    return allow_any_origin(public_cacheable(response, max_age=60, stale=300))
 
 
 @require_safe
 def signatory_csv(request, slug):
     letter = public_letter(slug)
-    rows = (
-        Signature.objects.listed(letter)
-        .order_by("confirmed_at", "id")
-        .values_list(*CSV_COLUMNS)
-        .iterator(chunk_size=2000)
-    )
     writer = csv.writer(Echo())
 
     def lines():
-        yield writer.writerow(CSV_COLUMNS)
-        for row in rows:
-            yield writer.writerow(
-                [neutralise_cell(v.isoformat() if hasattr(v, "isoformat") else v) for v in row]
-            )
+        yield writer.writerow(OPEN_DATA_COLUMNS)
+        for record in open_data_rows(Signature.objects.listed(letter)):
+            yield writer.writerow(csv_row(record))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{letter.slug}-signatories.csv"'
-    return response
+    return download_headers(response, letter, "csv")
+
+
+@require_safe
+def signatory_json(request, slug):
+    """The same rows as the CSV, as one JSON document streamed row by row."""
+    letter = public_letter(slug)
+    header = {
+        "schema_version": OPEN_DATA_SCHEMA_VERSION,
+        "letter": {
+            "slug": letter.slug,
+            "title": letter.title,
+            "url": settings.SITE_URL + letter.get_absolute_url(),
+        },
+        "generated_at": timezone.now().isoformat(),
+        "columns": OPEN_DATA_COLUMNS,
+    }
+
+    def chunks():
+        yield json.dumps(header)[:-1] + ', "signatories": [\n'
+        first = True
+        for record in open_data_rows(Signature.objects.listed(letter)):
+            yield ("" if first else ",\n") + json.dumps(record, ensure_ascii=False)
+            first = False
+        yield "\n]}\n"
+
+    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+    return download_headers(response, letter, "json")
 
 
 SUGGESTIONS = 10
@@ -219,3 +250,30 @@ def organization_search(request):
     response = JsonResponse({"results": results})
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+@require_safe
+def record(request, slug):
+    letter = public_letter(slug)
+    snapshots = letter.snapshots.defer("content").order_by("-day")
+    return render(request, "signatories/record.html", {"letter": letter, "snapshots": snapshots})
+
+
+@require_safe
+def record_manifest(request, slug):
+    letter = public_letter(slug)
+    response = JsonResponse(manifest(letter, settings.SITE_URL))
+    return allow_any_origin(public_cacheable(response, max_age=300))
+
+
+@require_safe
+def record_day(request, slug, day):
+    letter = public_letter(slug)
+    try:
+        snapshot = letter.snapshots.get(day=date.fromisoformat(day))
+    except (ValueError, Snapshot.DoesNotExist):
+        raise Http404("No snapshot for that day.") from None
+    response = HttpResponse(snapshot.content.encode(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{snapshot.day.isoformat()}.csv"'
+    # A day's snapshot never changes once taken.
+    return allow_any_origin(public_cacheable(response, max_age=31536000, stale=0))

@@ -1,7 +1,9 @@
+import re
+
 import pytest
 
-from signatories.models import Level
-from tests.builders import make_signature
+from signatories.models import Level, Signature
+from tests.builders import make_organization, make_signature
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +23,6 @@ def test_list_shows_public_confirmed_signatories_with_badges(client, letter):
     assert '<span class="badge badge--domain">Institutional email</span>' in response.text
     assert "Hidden One" not in response.text
     assert "Pending One" not in response.text
-    assert "1 signatory listed" in response.text
 
 
 def test_search_matches_name_and_affiliation(client, letter):
@@ -52,16 +53,52 @@ def test_unknown_level_is_a_clear_400(client, letter):
     assert "Select a valid choice" in response.text
 
 
-def test_list_is_paginated(client, letter):
+def test_list_is_paginated_by_cursor_with_notables_first(client, letter):
     for n in range(51):
         make_signature(letter, name=f"Person {n:02d}")
+    make_signature(letter, name="Oldest Notable", notable=True, confirmed_at=letter.published_at)
 
     first = client.get("/letters/ai-risk/signatories/")
-    second = client.get("/letters/ai-risk/signatories/", {"page": 2})
+    next_link = re.search(r'<a rel="next" href="\?([^"]+)"', first.text).group(1)
+    second = client.get("/letters/ai-risk/signatories/?" + next_link.replace("&amp;", "&"))
 
-    assert "Page 1 of 2" in first.text
-    assert first.text.count('class="signatory"') == 50
-    assert second.text.count('class="signatory"') == 1
+    names = re.findall(r'<span class="signatory__name">([^<]+)</span>', first.text)
+    assert names[:2] == ["Oldest Notable", "Person 50"]
+    assert len(names) == 50
+    assert re.findall(r'<span class="signatory__name">([^<]+)</span>', second.text) == [
+        "Person 01",
+        "Person 00",
+    ]
+    assert 'rel="next"' not in second.text
+    assert "First page" in second.text
+
+
+def test_filters_by_organization_and_country(client, letter):
+    uq = make_organization()
+    make_signature(letter, name="In Queensland", organization=uq)
+    make_signature(letter, name="Nowhere Particular")
+
+    by_org = client.get(
+        "/letters/ai-risk/signatories/", {"organization": "https://ror.org/00rqy9422"}
+    )
+    by_country = client.get("/letters/ai-risk/signatories/", {"country": "au"})
+
+    assert "In Queensland" in by_org.text and "Nowhere Particular" not in by_org.text
+    assert "In Queensland" in by_country.text and "Nowhere Particular" not in by_country.text
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"cursor": "garbage"}, "That page link is not valid"),
+        ({"country": "France"}, "Use a two-letter country code"),
+    ],
+)
+def test_bad_filters_are_a_clear_400(client, letter, query, message):
+    response = client.get("/letters/ai-risk/signatories/", query)
+
+    assert response.status_code == 400
+    assert message in response.text
 
 
 @pytest.mark.parametrize("rows", [1, 30])
@@ -69,8 +106,8 @@ def test_list_queries_do_not_grow(client, letter, django_assert_num_queries, row
     for _ in range(rows):
         make_signature(letter)
 
-    # Letter, page count, page rows, counts.
-    with django_assert_num_queries(4):
+    # Letter, page rows with their organizations, counts.
+    with django_assert_num_queries(3):
         client.get("/letters/ai-risk/signatories/")
 
 
@@ -85,9 +122,13 @@ def test_csv_holds_public_signatories_only_and_no_emails(client, letter):
     body = b"".join(response.streaming_content).decode()
     lines = body.strip().splitlines()
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert lines[0] == "name,affiliation,role,level,signed_at,confirmed_at"
+    grace = Signature.objects.get(name="Grace Hopper")
+    assert lines[0] == (
+        "id,name,affiliation,role,level,organization,ror_id,country,orcid,notable,"
+        "signed_at,confirmed_at"
+    )
     assert len(lines) == 2
-    assert lines[1].startswith("Grace Hopper,Navy,Admiral,confirmed,")
+    assert lines[1].startswith(f"{grace.public_id},Grace Hopper,Navy,Admiral,confirmed,,,,,no,")
     assert "@" not in body
 
 
