@@ -203,6 +203,11 @@ class Signature(models.Model):
         related_name="signatures",
         help_text="The text the signer read when signing.",
     )
+    language = models.CharField(
+        max_length=8,
+        default="en",
+        help_text="Language of the version the signer read: the canonical text or a translation.",
+    )
     name = models.CharField(max_length=200)
     # Normalised forms of the name (signatories.names) to find look-alikes with an index.
     name_key = models.CharField(max_length=200, blank=True, editable=False)
