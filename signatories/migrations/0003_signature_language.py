@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='signature',
             name='language',
-            field=models.CharField(default='en', help_text='The language of the version the signer read (the canonical text or a translation).', max_length=8),
+            field=models.CharField(default='en', help_text='Language of the version the signer read: the canonical text or a translation.', max_length=8),
         ),
     ]
