@@ -5,6 +5,8 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from config.db_router import read_from_replica
+
 
 def public_cacheable(response, *, max_age, stale=60):
     """Let browsers, proxies and CDNs keep the answer briefly and serve it stale meanwhile."""
@@ -38,4 +40,4 @@ def read_only_api(view):
     Without the exemption an unknown method (QUERY, PATCH…) would meet the CSRF check first
     and get a misleading 403.
     """
-    return csrf_exempt(require_safe(view))
+    return csrf_exempt(require_safe(read_from_replica(view)))

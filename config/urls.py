@@ -21,6 +21,8 @@ urlpatterns = [
         signatories_api.signatory_list,
         name="api_signatories",
     ),
+    # set_language: the header's language switcher posts here (no JavaScript needed).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 
-from letters.models import Letter, Revision
+from letters.models import Letter, Revision, Translation
 
 
 class RevisionInline(admin.TabularInline):
@@ -14,11 +15,38 @@ class RevisionInline(admin.TabularInline):
         return False
 
 
+class TranslationFormSet(BaseInlineFormSet):
+    """Translations may only name this letter's own revisions; a new one starts on the current."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        revision = form.fields["revision"]
+        revision.queryset = Revision.objects.filter(letter_id=self.instance.pk)
+        revision.initial = self.instance.current_revision_id
+
+
+class TranslationInline(admin.StackedInline):
+    model = Translation
+    formset = TranslationFormSet
+    extra = 0
+    fields = ["revision", "language", "title", "summary", "body"]
+
+
 @admin.register(Letter)
 class LetterAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "status", "published_at", "closes_at"]
+    list_display = ["title", "slug", "language", "status", "published_at", "closes_at"]
     list_filter = ["status"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["published_at", "current_revision"]
-    inlines = [RevisionInline]
+    inlines = [RevisionInline, TranslationInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Translation:
+            return super().save_formset(request, form, formset, change)
+        for translation in formset.save(commit=False):
+            translation.render()
+            translation.save()
+        for translation in formset.deleted_objects:
+            translation.delete()
+        return None

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 from PIL import Image, ImageDraw, ImageFont
 
+from config.db_router import read_from_replica
 from config.http import public_cacheable
 from letters.views import public_letter
 from signatories.models import Signature
@@ -89,6 +90,7 @@ def card_cache_key(letter, total):
 
 
 @require_safe
+@read_from_replica
 def card(request, slug):
     letter = public_letter(slug)
     total = Signature.objects.counts_for(letter)["total"]

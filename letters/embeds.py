@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
@@ -23,7 +24,7 @@ EMBED_CSP = {**settings.SECURE_CSP, "frame-ancestors": ["*"]}
 # An SVG opened on its own is a document that could run script; this one needs nothing at all.
 BADGE_CSP = {"default-src": [CSP.NONE], "frame-ancestors": [CSP.NONE], "sandbox": True}
 
-BADGE_LABEL = "signatures"
+BADGE_LABEL = _("signatures")
 BADGE_HEIGHT = 20
 BADGE_PADDING = 6
 # Approximate advance widths in Verdana 11px, the badge font; textLength then makes the
@@ -62,12 +63,13 @@ def badge(request, slug):
     letter = public_letter(slug)
     total = Signature.objects.counts_for(letter)["total"]
     value = intcomma(total)
-    label_width = text_width(BADGE_LABEL) + 2 * BADGE_PADDING
+    label = str(BADGE_LABEL)
+    label_width = text_width(label) + 2 * BADGE_PADDING
     value_width = text_width(value) + 2 * BADGE_PADDING
     context = {
         "title": letter.current_revision.title,
         "total": total,
-        "label": BADGE_LABEL,
+        "label": label,
         "value": value,
         "height": BADGE_HEIGHT,
         "label_width": label_width,

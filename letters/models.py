@@ -2,10 +2,12 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Max, Q
+from django.db.models import FilteredRelation, Max, OuterRef, Q, StringAgg, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from letters.markdown import render_markdown
 
@@ -24,17 +26,51 @@ class LetterQuerySet(models.QuerySet):
             memberships = memberships.filter(role__in=roles)
         return self.filter(pk__in=memberships.values("letter_id"))
 
+    def with_versions(self, language):
+        """Letters with their current revision and, in the same query, what choosing a version
+        needs: `translated_into`, the languages that revision is translated into
+        (space-separated, or None), and `translation_in_language`, its translation into
+        `language` when there is one (read it with `translation_shown()`).
+
+        One query whatever the number of versions keeps the letter page's cost flat.
+        """
+        # Only a language of the site reaches the query; anything else (a NUL byte, which
+        # PostgreSQL refuses, included) matches no translation and shows the canonical text.
+        if language not in dict(settings.LANGUAGES):
+            language = ""
+        translated_into = (
+            Translation.objects.filter(revision=OuterRef("current_revision"))
+            .order_by()
+            .values("revision")
+            .annotate(languages=StringAgg("language", Value(" ")))
+            .values("languages")
+        )
+        return self.annotate(
+            translated_into=Subquery(translated_into),
+            translation_in_language=FilteredRelation(
+                "current_revision__translations",
+                condition=Q(current_revision__translations__language=language),
+            ),
+        ).select_related("current_revision", "translation_in_language")
+
 
 class Letter(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        CLOSED = "closed", "Closed"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Closed")
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     summary = models.CharField(max_length=500, blank=True)
     body = models.TextField(help_text="Markdown. Published text is kept per revision.")
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language of the letter's own text, the canonical version. "
+        "Translations are marked unofficial.",
+    )
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     closes_at = models.DateTimeField(null=True, blank=True, help_text="Signing stops at this time.")
     goal = models.PositiveIntegerField(
@@ -48,10 +84,10 @@ class Letter(models.Model):
     min_public_level = models.CharField(
         max_length=10,
         choices=[
-            ("confirmed", "Confirmed email"),
-            ("domain", "Institutional email"),
-            ("orcid", "ORCID"),
-            ("organizer", "Checked by an organizer"),
+            ("confirmed", _("Confirmed email")),
+            ("domain", _("Institutional email")),
+            ("orcid", _("ORCID")),
+            ("organizer", _("Checked by an organizer")),
         ],
         default="confirmed",
         help_text="The weakest verification a signature needs to appear in the public list.",
@@ -121,6 +157,24 @@ class Letter(models.Model):
             self.save(update_fields=["current_revision", "status", "published_at"])
         return revision
 
+    def versions(self):
+        """The languages the current text can be read in, the canonical one first.
+
+        Needs a letter from `with_versions()`.
+        """
+        translated = set((self.translated_into or "").split())
+        return [self.language] + [
+            code for code, _name in settings.LANGUAGES if code in translated - {self.language}
+        ]
+
+    def translation_shown(self):
+        """The translation `with_versions(language)` found, or None: show the canonical text."""
+        # select_related leaves a filtered relation that matched no row unset, not None.
+        translation = getattr(self, "translation_in_language", None)
+        if translation is None or translation.language == self.language:
+            return None
+        return translation
+
     def close(self):
         self.status = self.Status.CLOSED
         if self.closes_at is None or self.closes_at > timezone.now():
@@ -149,6 +203,66 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"{self.letter.slug} r{self.number}"
+
+    def translate(self, *, language, title, body, summary=""):
+        """Add an unofficial translation of this text into `language`, checked as the admin's."""
+        translation = Translation(
+            letter_id=self.letter_id,
+            revision=self,
+            language=language,
+            title=title,
+            summary=summary,
+            body=body,
+        )
+        translation.render()
+        translation.full_clean()
+        translation.save()
+        return translation
+
+
+class Translation(models.Model):
+    """An unofficial translation of one revision; the revision's own text stays canonical.
+
+    The letter is stored as well as the revision so that translations can be edited inline
+    on the letter's admin page; `clean()` checks that the two agree.
+    """
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="translations")
+    revision = models.ForeignKey(
+        Revision,
+        on_delete=models.CASCADE,
+        related_name="translations",
+        help_text="The published text this translates.",
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=500, blank=True)
+    body = models.TextField(help_text="Markdown, as in the letter.")
+    body_html = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["revision", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "language"], name="translation_once_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.revision} ({self.language})"
+
+    def clean(self):
+        if self.revision_id and self.letter_id and self.revision.letter_id != self.letter_id:
+            raise ValidationError({"revision": "Choose a revision of this letter."})
+        if self.letter_id and self.language == self.letter.language:
+            raise ValidationError(
+                {"language": "The letter's own text is in this language: it is the canonical one."}
+            )
+
+    def render(self):
+        """Turn the Markdown body into the HTML the letter page shows, as publishing does."""
+        self.body_html = render_markdown(self.body)
 
 
 class Organizer(models.Model):

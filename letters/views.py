@@ -3,10 +3,13 @@ from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from config.db_router import read_from_replica
 from letters.models import Letter
+from letters.versions import version_context
 from signatories.forms import SignForm
 from signatories.models import Signature
 from signatories.orcid import orcid_account, record_name
@@ -14,25 +17,36 @@ from signatories.orcid import orcid_account, record_name
 RECENT_SIGNATORIES = 10
 
 
-def public_letter(slug):
-    return get_object_or_404(Letter.objects.public().select_related("current_revision"), slug=slug)
+def public_letter(slug, *, language=None):
+    """The published or closed letter; with `language`, ready to show its version in it."""
+    letters = Letter.objects.public().select_related("current_revision")
+    if language is not None:
+        letters = letters.with_versions(language)
+    return get_object_or_404(letters, slug=slug)
 
 
 @require_safe
+@read_from_replica
 def index(request):
-    letters = list(Letter.objects.public().select_related("current_revision"))
+    letters = list(Letter.objects.public().with_versions(get_language()))
     counts = Signature.objects.counts_by_letter([letter.pk for letter in letters])
     rows = [(letter, counts[letter.pk]) for letter in letters]
     return render(request, "letters/index.html", {"rows": rows})
 
 
 def render_letter(request, letter, form=None, status=200):
-    """The letter page; the sign view re-renders it with a bound form on errors."""
+    """The letter page; the sign view re-renders it with a bound form on errors.
+
+    `letter` comes from public_letter(slug, language=…), which decides the version shown.
+    """
     account = orcid_account(request.user)
+    versions = version_context(letter)
     if form is None:
         initial = {"name": record_name(account.extra_data)} if account else {}
-        form = SignForm(initial=initial)
+        initial["language"] = versions["text_language"]
+        form = SignForm(initial=initial, languages=letter.versions())
     context = {
+        **versions,
         "letter": letter,
         "revision": letter.current_revision,
         "orcid_account": account,
@@ -48,8 +62,12 @@ def render_letter(request, letter, form=None, status=200):
 
 
 @require_safe
+@read_from_replica
 def detail(request, slug):
-    return render_letter(request, public_letter(slug))
+    # ?version= is a link from the list of versions; otherwise the reader's own language is
+    # shown when the letter has a translation into it.
+    language = request.GET.get("version") or get_language()
+    return render_letter(request, public_letter(slug, language=language))
 
 
 @require_safe

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
 from letters.models import Letter, letter_changed
 from signatories.models import Organization, OrganizationDomain, ReviewItem, Signature
@@ -8,14 +9,17 @@ from signatories.models import Organization, OrganizationDomain, ReviewItem, Sig
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label="Reason (recorded with your name)",
+        label=_("Reason (recorded with your name)"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
-def with_reason(description, verb, button):
-    """Wrap an admin action so it first asks for the reason it will record."""
+def with_reason(description, *, prompt, done, button):
+    """Wrap an admin action so it first asks for the reason it will record.
+
+    `prompt` introduces the list of signatures; `done` reports, with %(count)d.
+    """
 
     def decorator(apply):
         def action(modeladmin, request, queryset):
@@ -23,14 +27,12 @@ def with_reason(description, verb, button):
             if form.is_valid():
                 for signature in queryset:
                     apply(signature, by=request.user, reason=form.cleaned_data["reason"])
-                modeladmin.message_user(
-                    request, f"{verb} {len(queryset)} signature(s).", messages.SUCCESS
-                )
+                modeladmin.message_user(request, done % {"count": len(queryset)}, messages.SUCCESS)
                 return None
             context = {
                 **modeladmin.admin_site.each_context(request),
                 "title": description,
-                "verb": verb,
+                "prompt": prompt,
                 "button": button,
                 "form": form,
                 "signatures": queryset,
@@ -45,29 +47,44 @@ def with_reason(description, verb, button):
     return decorator
 
 
-@with_reason("Approve: verified by an organizer", "Approved", "Approve")
+@with_reason(
+    _("Approve: verified by an organizer"),
+    prompt=_("Approve these signatures:"),
+    done=_("Approved %(count)d signature(s)."),
+    button=_("Approve"),
+)
 def approve(signature, *, by, reason):
     signature.decide(approve=True, by=by, reason=reason)
 
 
-@with_reason("Reject: keep unpublished", "Rejected", "Reject")
+@with_reason(
+    _("Reject: keep unpublished"),
+    prompt=_("Reject these signatures:"),
+    done=_("Rejected %(count)d signature(s)."),
+    button=_("Reject"),
+)
 def reject(signature, *, by, reason):
     signature.decide(approve=False, by=by, reason=reason)
 
 
-@with_reason("Flag for review (unpublish until decided)", "Flagged", "Flag")
+@with_reason(
+    _("Flag for review (unpublish until decided)"),
+    prompt=_("Flag these signatures:"),
+    done=_("Flagged %(count)d signature(s)."),
+    button=_("Flag"),
+)
 def flag(signature, *, by, reason):
     signature.flag(by=by, reason=reason)
 
 
-@admin.action(description="Mark notable (listed first; look-alike names are held)")
+@admin.action(description=_("Mark notable (listed first; look-alike names are held)"))
 def mark_notable(modeladmin, request, queryset):
     queryset.update(notable=True)
     for letter_id in set(queryset.values_list("letter_id", flat=True)):
         letter_changed(letter_id)
 
 
-@admin.action(description="Unmark notable")
+@admin.action(description=_("Unmark notable"))
 def unmark_notable(modeladmin, request, queryset):
     queryset.update(notable=False)
     for letter_id in set(queryset.values_list("letter_id", flat=True)):
@@ -119,6 +136,7 @@ class OrganizerScopedAdmin(admin.ModelAdmin):
 SIGNATURE_READONLY = [
     "letter",
     "revision",
+    "language",
     "name",
     "affiliation",
     "organization",

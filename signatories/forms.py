@@ -3,6 +3,7 @@ import unicodedata
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
 
 from signatories.addresses import canonical_email
 from signatories.listing import BadCursor, decode_cursor
@@ -19,10 +20,10 @@ def clean_text(value, max_length=200):
         unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co"} and ch not in ALLOWED_FORMAT_CHARACTERS
         for ch in value
     ):
-        raise ValidationError("Remove the invisible or control characters from this field.")
+        raise ValidationError(_("Remove the invisible or control characters from this field."))
     # Bytes that were not UTF-8 (percent-encoded latin-1) decode to U+FFFD; no one types it.
     if "\ufffd" in value:
-        raise ValidationError("Some characters did not arrive intact; type them again.")
+        raise ValidationError(_("Some characters did not arrive intact; type them again."))
     value = " ".join(value.split())
     # NFC can lengthen text (U+FB2C becomes three code points), so the column's limit is checked
     # again here: PostgreSQL would refuse the row with a 500, and SQLite store it too long.
@@ -43,55 +44,88 @@ class ListMeCheckbox(forms.CheckboxInput):
 
 class SignForm(forms.Form):
     name = forms.CharField(
-        label="Full name",
+        label=_("Full name"),
         max_length=200,
-        help_text="As you would like it to appear on the letter.",
+        help_text=_("As you would like it to appear on the letter."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=254,
-        help_text="We send a confirmation link here. Never shown publicly.",
+        help_text=_("We send a confirmation link here. Never shown publicly."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     affiliation = forms.CharField(
-        label="Affiliation",
+        label=_("Affiliation"),
         max_length=200,
-        help_text="Your university, lab or company, or “Independent”.",
+        help_text=_("Your university, lab or company, or “Independent”."),
         widget=forms.TextInput(
-            attrs={"autocomplete": "organization", "data-autocomplete-url": "/organizations/"}
+            attrs={
+                "autocomplete": "organization",
+                "data-autocomplete-url": "/organizations/",
+                # What static/js/autocomplete.js says, in the page's language; {n} and {name}
+                # are filled in by the script.
+                "data-suggestions-label": _("Organizations"),
+                "data-one-suggestion": _("{n} suggestion. Use up and down arrows to choose."),
+                "data-many-suggestions": _("{n} suggestions. Use up and down arrows to choose."),
+                "data-selected": _("{name} selected."),
+            }
         ),
     )
     role = forms.CharField(
-        label="Role",
+        label=_("Role"),
         max_length=200,
-        help_text="For example “Professor of Computer Science” or “Research engineer”.",
+        help_text=_("For example “Professor of Computer Science” or “Research engineer”."),
         widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
     )
     comment = forms.CharField(
-        label="Comment (optional)",
+        label=_("Comment (optional)"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     public = forms.BooleanField(
-        label="List my name publicly",
+        label=_("List my name publicly"),
         required=False,
         initial=True,
-        help_text="Unticked, your signature is counted but your name is not shown.",
+        help_text=_("Unticked, your signature is counted but your name is not shown."),
         widget=ListMeCheckbox,
     )
 
     organization = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
     evidence_url = forms.URLField(
-        label="Ask for manual verification (optional)",
+        label=_("Ask for manual verification (optional)"),
         required=False,
         max_length=500,
         assume_scheme="https",
-        help_text="A link to a page that shows your affiliation, such as your staff profile. "
-        "An organizer will check it.",
+        help_text=_(
+            "A link to a page that shows your affiliation, such as your staff profile. "
+            "An organizer will check it."
+        ),
         widget=forms.URLInput(attrs={"inputmode": "url"}),
     )
+    # The version of the letter the signer read: the canonical text or a translation. Set by
+    # the page; checked against the versions that exist.
+    language = forms.ChoiceField(
+        label=_("Version read"),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": _(
+                "This letter has no version in that language. Reload the page and sign again."
+            )
+        },
+    )
+
+    def __init__(self, *args, languages, **kwargs):
+        """`languages`: the letter's versions, the canonical one first (Letter.versions())."""
+        super().__init__(*args, **kwargs)
+        self.languages = languages
+        self.fields["language"].choices = [(code, code) for code in languages]
+
+    def clean_language(self):
+        # Outside tools that post without it signed the canonical text, the only one they see.
+        return self.cleaned_data["language"] or self.languages[0]
 
     def clean_organization(self):
         """A ROR id (bare or as its https://ror.org/ URL) naming a registry organization."""
@@ -104,7 +138,7 @@ class SignForm(forms.Form):
         )
         if organization is None:
             raise ValidationError(
-                "Choose your organization from the suggestions, or leave it empty."
+                _("Choose your organization from the suggestions, or leave it empty.")
             )
         return organization
 
@@ -117,7 +151,7 @@ class SignForm(forms.Form):
     def clean_name(self):
         name = clean_text(self.cleaned_data["name"])
         if not any(ch.isalpha() for ch in name):
-            raise ValidationError("Enter your name using letters.")
+            raise ValidationError(_("Enter your name using letters."))
         return name
 
     def clean_affiliation(self):
@@ -131,13 +165,13 @@ class SignForm(forms.Form):
         # URLValidator lets control and invisible characters through; the organizer asked to
         # open this link must see exactly where it goes.
         if any(unicodedata.category(ch)[0] == "C" for ch in url):
-            raise ValidationError("Enter a valid URL.", code="invalid")
+            raise ValidationError(_("Enter a valid URL."), code="invalid")
         return url
 
     def clean_comment(self):
         comment = unicodedata.normalize("NFC", self.cleaned_data["comment"]).strip()
         if any(unicodedata.category(ch) in {"Cc", "Cs"} and ch not in "\n\r\t" for ch in comment):
-            raise ValidationError("Remove the control characters from your comment.")
+            raise ValidationError(_("Remove the control characters from your comment."))
         return comment
 
     def clean_email(self):
@@ -148,34 +182,34 @@ class SignForm(forms.Form):
         try:
             email.rpartition("@")[2].encode("idna")
         except UnicodeError:
-            raise ValidationError("Enter a valid email address.", code="invalid") from None
+            raise ValidationError(_("Enter a valid email address."), code="invalid") from None
         if (
             any(unicodedata.category(ch)[0] in "CZ" for ch in email)
             or len(canonical_email(email)) > 254
         ):
-            raise ValidationError("Enter a valid email address.", code="invalid")
+            raise ValidationError(_("Enter a valid email address."), code="invalid")
         return email
 
 
 class SignatoryFilterForm(forms.Form):
     """?q=, ?level=, ?organization=, ?country= and ?cursor= on lists and the API."""
 
-    q = forms.CharField(label="Search names and affiliations", max_length=200, required=False)
+    q = forms.CharField(label=_("Search names and affiliations"), max_length=200, required=False)
     level = forms.ChoiceField(
-        label="Verification",
+        label=_("Verification"),
         required=False,
-        choices=[("", "All levels")]
+        choices=[("", _("All levels"))]
         + [(lv.value, lv.label) for lv in Level if lv != Level.PENDING],
     )
     organization = forms.CharField(
-        label="Organization (ROR id)", max_length=40, required=False, widget=forms.HiddenInput
+        label=_("Organization (ROR id)"), max_length=40, required=False, widget=forms.HiddenInput
     )
     country = forms.RegexField(
-        label="Country",
+        label=_("Country"),
         regex=r"^[A-Za-z]{2}$",
         required=False,
         max_length=2,
-        error_messages={"invalid": "Use a two-letter country code, such as FR."},
+        error_messages={"invalid": _("Use a two-letter country code, such as FR.")},
         widget=forms.TextInput(attrs={"size": 2, "autocomplete": "off"}),
     )
     cursor = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
@@ -196,8 +230,10 @@ class SignatoryFilterForm(forms.Form):
             return None
         try:
             return decode_cursor(value)
-        except BadCursor as error:
-            raise ValidationError(str(error)) from None
+        except BadCursor:
+            raise ValidationError(
+                _("That page link is not valid; start again from the first page.")
+            ) from None
 
     def filter(self, signatures):
         """Narrow a listed queryset by the validated filters."""

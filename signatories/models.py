@@ -2,10 +2,13 @@ import uuid
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, override
+from django.utils.translation import gettext_lazy as _
 
 from letters.models import letter_changed
 from signatories.addresses import canonical_email, email_domain
@@ -16,11 +19,11 @@ from signatories.names import name_keys, names_match
 class Level(models.TextChoices):
     """Verification levels, weakest first. A signature counts once, at its level."""
 
-    PENDING = "pending", "Pending"
-    CONFIRMED = "confirmed", "Confirmed email"
-    DOMAIN = "domain", "Institutional email"
-    ORCID = "orcid", "ORCID"
-    ORGANIZER = "organizer", "Checked by an organizer"
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed email")
+    DOMAIN = "domain", _("Institutional email")
+    ORCID = "orcid", _("ORCID")
+    ORGANIZER = "organizer", _("Checked by an organizer")
 
 
 COUNTED_LEVELS = [Level.CONFIRMED, Level.DOMAIN, Level.ORCID, Level.ORGANIZER]
@@ -30,6 +33,12 @@ VERIFIED_LEVELS = [Level.DOMAIN, Level.ORCID, Level.ORGANIZER]
 def levels_at_least(level):
     """The counted levels at or above `level`, weakest first."""
     return COUNTED_LEVELS[COUNTED_LEVELS.index(level) :]
+
+
+def english_label(label):
+    """A choice's (lazy) label as notes for organizers store it: English, lower case."""
+    with override(settings.LANGUAGE_CODE):
+        return str(label).lower()
 
 
 class Review(models.TextChoices):
@@ -168,27 +177,51 @@ class SignatureQuerySet(models.QuerySet):
             return self
         return self.filter(Q(name__icontains=query) | Q(affiliation__icontains=query))
 
-    def counts_by_letter(self, letter_ids):
-        """{letter_id: {"total": n, "by_level": {level: n}}} in one query."""
-        counts = {
-            letter_id: {"total": 0, "by_level": {level.value: 0 for level in COUNTED_LEVELS}}
-            for letter_id in letter_ids
-        }
+    def true_counts_by_letter(self, letter_ids):
+        """Counts computed from the signatures themselves: the slow truth the recount uses."""
+        counts = empty_counts(letter_ids)
         rows = (
             self.counted()
             .filter(letter_id__in=letter_ids)
-            .values("letter_id", "level")
+            .values_list("letter_id", "level")
             .annotate(n=Count("id"))
             .order_by()
         )
-        for row in rows:
-            entry = counts[row["letter_id"]]
-            entry["by_level"][row["level"]] = row["n"]
-            entry["total"] += row["n"]
-        return counts
+        return add_counts(counts, rows)
+
+    def counts_by_letter(self, letter_ids):
+        """{letter_id: {"total": n, "by_level": {level: n}}}, in one query that never counts rows.
+
+        The rolled-up totals plus the few changes the worker has not folded in yet.
+        """
+        rolled = LetterCount.objects.filter(letter_id__in=letter_ids).values_list(
+            "letter_id", "level", "count"
+        )
+        pending = (
+            CountDelta.objects.filter(letter_id__in=letter_ids)
+            .values_list("letter_id", "level")
+            .annotate(n=Sum("delta"))
+            .order_by()
+        )
+        return add_counts(empty_counts(letter_ids), rolled.union(pending, all=True))
 
     def counts_for(self, letter):
         return self.counts_by_letter([letter.pk])[letter.pk]
+
+
+def empty_counts(letter_ids):
+    return {
+        letter_id: {"total": 0, "by_level": {level.value: 0 for level in COUNTED_LEVELS}}
+        for letter_id in letter_ids
+    }
+
+
+def add_counts(counts, rows):
+    for letter_id, level, n in rows:
+        if level in counts[letter_id]["by_level"]:
+            counts[letter_id]["by_level"][level] += n
+            counts[letter_id]["total"] += n
+    return counts
 
 
 class Signature(models.Model):
@@ -314,9 +347,11 @@ class Signature(models.Model):
         orcid_id="",
         orcid_employment=False,
         client_ip=None,
+        language=None,
     ):
         """Record a signature, or find the live one for this address, and owe it an email.
 
+        `language` is the version of the letter the signer read (the canonical one if None).
         Returns the signature. The caller shows the same page whatever happened, so the
         form never tells a stranger whether an address has signed.
         """
@@ -341,6 +376,7 @@ class Signature(models.Model):
                     orcid_id=orcid_id,
                     orcid_employment=orcid_employment,
                     client_ip=client_ip,
+                    language=language or letter.language,
                 )
         except IntegrityError:
             signature = cls.objects.live().get(letter=letter, email_canonical=canonical)
@@ -362,7 +398,10 @@ class Signature(models.Model):
             return False
         self.refresh_from_db(fields=["emails_requested"])
         sequence = self.emails_requested
-        transaction.on_commit(lambda: send_signature_email.enqueue(self.pk, sequence))
+        # The email is written in the language the signer is using the site in; the worker that
+        # sends it has no request to read that from.
+        language = get_language() or settings.LANGUAGE_CODE
+        transaction.on_commit(lambda: send_signature_email.enqueue(self.pk, sequence, language))
         return True
 
     @property
@@ -374,6 +413,37 @@ class Signature(models.Model):
         """The name with the keys that look-alike names are found by."""
         key, initials = name_keys(name)
         return {"name": name, "name_key": key[:200], "name_initials_key": initials[:200]}
+
+    @property
+    def counted_level(self):
+        """The level this signature is counted at, or None when it does not count."""
+        if (
+            self.level in COUNTED_LEVELS
+            and self.review not in UNPUBLISHED_REVIEWS
+            and self.withdrawn_at is None
+        ):
+            return self.level
+        return None
+
+    def change_state(self, changes, **conditions):
+        """Apply `changes` if the row still matches `conditions`, and move the counts with it.
+
+        Returns False when the row no longer matches (already confirmed, say).
+        """
+        # The count change commits with the state change or not at all, and the row lock makes
+        # two concurrent decisions on one signature move the counts once each, in order.
+        with transaction.atomic():
+            current = Signature.objects.select_for_update().filter(pk=self.pk, **conditions).first()
+            if current is None:
+                return False
+            before = current.counted_level
+            Signature.objects.filter(pk=self.pk).update(**changes)
+            for key, value in changes.items():
+                setattr(current, key, value)
+                setattr(self, key, value)
+            CountDelta.record(self.letter_id, before, current.counted_level)
+        letter_changed(self.letter_id)
+        return True
 
     def confirm(self):
         """Mark the email as confirmed at the level it earns. False when it already was.
@@ -388,18 +458,15 @@ class Signature(models.Model):
             kind = (
                 "a notable signatory"
                 if original.notable
-                else f"a signatory verified by {original.get_level_display().lower()}"
+                # Kept in the site's own language, like the rest of the reason, whatever
+                # language the signer confirmed in.
+                else f"a signatory verified by {english_label(Level(original.level).label)}"
             )
             changes |= {
                 "review": Review.HELD,
                 "hold_reason": f"Name matches {original.name}, {kind}.",
             }
-        updated = Signature.objects.filter(pk=self.pk, level=Level.PENDING).update(**changes)
-        if updated:
-            for key, value in changes.items():
-                setattr(self, key, value)
-            letter_changed(self.letter_id)
-        return bool(updated)
+        return self.change_state(changes, level=Level.PENDING)
 
     def earned_level(self):
         """What the evidence proves: ORCID login, else an institutional email, else the inbox."""
@@ -437,17 +504,15 @@ class Signature(models.Model):
         }
         if approve:
             changes["level"] = Level.ORGANIZER
-        Signature.objects.filter(pk=self.pk).update(**changes)
-        for key, value in changes.items():
-            setattr(self, key, value)
-        letter_changed(self.letter_id)
+        self.change_state(changes)
 
     def flag(self, *, by, reason):
         changes = {"review": Review.FLAGGED, "hold_reason": reason, "reviewed_by": by}
-        Signature.objects.filter(pk=self.pk).update(**changes)
-        for key, value in changes.items():
-            setattr(self, key, value)
-        letter_changed(self.letter_id)
+        self.change_state(changes)
+
+    def withdraw(self):
+        """The signer takes their signature back: out of lists and counts at once."""
+        return self.change_state({"withdrawn_at": timezone.now()}, withdrawn_at__isnull=True)
 
     def confirmation_token(self):
         return signing.dumps(self.pk, salt=CONFIRM_SALT, compress=True)
@@ -520,3 +585,125 @@ class Snapshot(models.Model):
 
     def __str__(self):
         return f"{self.letter_id} {self.day} {self.digest[:12]}"
+
+
+class CountDelta(models.Model):
+    """One change to a letter's count at one level, appended with the change that caused it.
+
+    Signing adds rows here instead of updating a counter, so a rush of signatures never queues
+    on one hot row; the worker folds them into LetterCount a few seconds later.
+    """
+
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=10, choices=Level)
+    delta = models.SmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["letter", "level"], name="countdelta_letter_level")]
+
+    def __str__(self):
+        return f"{self.letter_id} {self.level} {self.delta:+d}"
+
+    @classmethod
+    def record(cls, letter_id, before, after):
+        """Move one signature's count from level `before` to `after` (None: not counted)."""
+        if before == after:
+            return
+        rows = [
+            cls(letter_id=letter_id, level=level, delta=d)
+            for level, d in [(before, -1), (after, 1)]
+            if level
+        ]
+        cls.objects.bulk_create(rows)
+        transaction.on_commit(schedule_roll_up)
+
+
+class LetterCount(models.Model):
+    """A letter's count at one level, as of the last roll-up."""
+
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=10, choices=Level)
+    count = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "level"], name="lettercount_once_per_level")
+        ]
+
+    def __str__(self):
+        return f"{self.letter_id} {self.level} {self.count}"
+
+
+ROLL_UP_PENDING_KEY = "counts:roll-up-queued"
+
+
+def schedule_roll_up():
+    """Queue one roll-up for the next few seconds, however many signatures arrive meanwhile."""
+    from signatories.tasks import roll_up_counts
+
+    if cache.add(ROLL_UP_PENDING_KEY, True, timeout=settings.COUNT_ROLL_UP_SECONDS):
+        roll_up_counts.enqueue()
+
+
+def roll_up(letter_ids=None):
+    """Fold pending CountDeltas into LetterCount. Safe to run twice or concurrently.
+
+    Changes recorded while it runs wait for the next roll-up; reads add pending changes, so
+    counts are exact meanwhile.
+    """
+    # Folding and deleting happen in one transaction: a delta is either still pending or
+    # already in LetterCount, never both and never neither.
+    with transaction.atomic():
+        deltas = CountDelta.objects.select_for_update(skip_locked=True)
+        if letter_ids is not None:
+            deltas = deltas.filter(letter_id__in=letter_ids)
+        ids = list(deltas.values_list("id", flat=True)[:50_000])
+        if not ids:
+            return 0
+        sums = (
+            CountDelta.objects.filter(id__in=ids)
+            .values_list("letter_id", "level")
+            .annotate(n=Sum("delta"))
+            .order_by()
+        )
+        for letter_id, level, n in sums:
+            row, _ = LetterCount.objects.select_for_update().get_or_create(
+                letter_id=letter_id, level=level
+            )
+            LetterCount.objects.filter(pk=row.pk).update(
+                count=F("count") + n, updated_at=timezone.now()
+            )
+        CountDelta.objects.filter(id__in=ids).delete()
+    return len(ids)
+
+
+def recount(letter):
+    """Recount a letter from its signatures, repair LetterCount, and return the drift found.
+
+    Drift is {level: shown - true}; any non-zero value means a change was counted wrongly.
+    """
+    # With the letter's LetterCount rows locked no roll-up runs meanwhile, and the true counts
+    # and the pending deltas are read in one transaction, so they describe the same moment.
+    with transaction.atomic():
+        for level in COUNTED_LEVELS:
+            LetterCount.objects.get_or_create(letter_id=letter.pk, level=level)
+        rows = {
+            r.level: r for r in LetterCount.objects.select_for_update().filter(letter_id=letter.pk)
+        }
+        shown = Signature.objects.counts_for(letter)["by_level"]
+        true = Signature.objects.true_counts_by_letter([letter.pk])[letter.pk]["by_level"]
+        pending = dict(
+            CountDelta.objects.filter(letter_id=letter.pk)
+            .values_list("level")
+            .annotate(n=Sum("delta"))
+            .order_by()
+        )
+        drift = {level: shown[level] - true[level] for level in true if shown[level] != true[level]}
+        for level, row in rows.items():
+            wanted = true.get(level, 0) - pending.get(level, 0)
+            if row.count != wanted:
+                LetterCount.objects.filter(pk=row.pk).update(
+                    count=wanted, updated_at=timezone.now()
+                )
+    return drift

@@ -1,17 +1,19 @@
+from django.conf import settings
 from django.db import transaction
 from django.tasks import task
+from django.utils import translation
 
 from signatories import emails
-from signatories.models import Signature
+from signatories.models import Signature, roll_up
 
 
 @task()
-def send_signature_email(signature_id, sequence):
+def send_signature_email(signature_id, sequence, language=settings.LANGUAGE_CODE):
     """Send the email a signature is owed: its confirmation link, or "you have already signed".
 
     `sequence` is the request number counted when the email was asked for. A task that runs
     twice, or after a later request was already served, finds emails_sent caught up and sends
-    nothing.
+    nothing. `language` is the one the signer was using the site in when they asked.
     """
     # The row lock makes a second worker running the same task wait, then see emails_sent
     # already advanced, instead of sending the same email twice.
@@ -25,9 +27,16 @@ def send_signature_email(signature_id, sequence):
         )
         if signature is None or signature.emails_sent >= sequence:
             return
-        if signature.is_pending:
-            emails.send_confirmation(signature)
-        else:
-            emails.send_already_signed(signature)
+        with translation.override(language):
+            if signature.is_pending:
+                emails.send_confirmation(signature)
+            else:
+                emails.send_already_signed(signature)
         signature.emails_sent = sequence
         signature.save(update_fields=["emails_sent"])
+
+
+@task()
+def roll_up_counts():
+    """Fold the counts' pending changes into the per-letter totals (see CountDelta)."""
+    roll_up()

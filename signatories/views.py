@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.db_router import read_from_replica
 from config.http import allow_any_origin, public_cacheable
 from letters.views import public_letter, render_letter
 from signatories.forms import SignatoryFilterForm, SignForm
@@ -55,10 +56,11 @@ def render_closed(request, letter):
 
 @require_POST
 def sign(request, slug):
-    letter = public_letter(slug)
+    # On errors the page shows again in the version the signer was reading.
+    letter = public_letter(slug, language=request.POST.get("language", ""))
     if not letter.accepts_signatures():
         return render_closed(request, letter)
-    form = SignForm(request.POST)
+    form = SignForm(request.POST, languages=letter.versions())
     if not form.is_valid():
         return render_letter(request, letter, form=form, status=400)
     account = orcid_account(request.user)
@@ -150,6 +152,7 @@ def listed_signatories(letter):
 
 
 @require_safe
+@read_from_replica
 def signatory_list(request, slug):
     letter = public_letter(slug)
     form = SignatoryFilterForm(request.GET)
@@ -182,6 +185,7 @@ def download_headers(response, letter, extension):
 
 
 @require_safe
+@read_from_replica
 def signatory_csv(request, slug):
     letter = public_letter(slug)
     writer = csv.writer(Echo())
@@ -196,6 +200,7 @@ def signatory_csv(request, slug):
 
 
 @require_safe
+@read_from_replica
 def signatory_json(request, slug):
     """The same rows as the CSV, as one JSON document streamed row by row."""
     letter = public_letter(slug)
@@ -253,6 +258,7 @@ def organization_search(request):
 
 
 @require_safe
+@read_from_replica
 def record(request, slug):
     letter = public_letter(slug)
     snapshots = letter.snapshots.defer("content").order_by("-day")
@@ -260,6 +266,7 @@ def record(request, slug):
 
 
 @require_safe
+@read_from_replica
 def record_manifest(request, slug):
     letter = public_letter(slug)
     response = JsonResponse(manifest(letter, settings.SITE_URL))
@@ -267,6 +274,7 @@ def record_manifest(request, slug):
 
 
 @require_safe
+@read_from_replica
 def record_day(request, slug, day):
     letter = public_letter(slug)
     try:

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from letters.models import Letter
 from signatories.addresses import canonical_email
-from signatories.models import Level, Organization, Signature
+from signatories.models import CountDelta, Level, Organization, Signature
 
 _counter = itertools.count(1)
 
@@ -33,7 +33,7 @@ def make_signature(letter, *, name=None, email=None, level=Level.CONFIRMED, publ
     email = email or f"signer{n}@example.org"
     name = name or f"Signer Number{n}"
     confirmed_at = None if level == Level.PENDING else fields.pop("confirmed_at", timezone.now())
-    return Signature.objects.create(
+    signature = Signature.objects.create(
         letter=letter,
         revision=letter.current_revision,
         **Signature.name_fields(name),
@@ -46,6 +46,9 @@ def make_signature(letter, *, name=None, email=None, level=Level.CONFIRMED, publ
         public=public,
         **fields,
     )
+    # Counted as the site counts: a change appended with the row.
+    CountDelta.record(letter.pk, None, signature.counted_level)
+    return signature
 
 
 def make_organization(

@@ -17,6 +17,9 @@
     const listbox = document.createElement("ul");
     const status = document.createElement("p");
     const listId = input.id + "-suggestions";
+    // What the script says comes from the page, in its language (see SignForm.affiliation).
+    const words = input.dataset;
+    const plural = new Intl.PluralRules(document.documentElement.lang || "en");
     let options = [];
     let active = -1;
     let chosenName = null;
@@ -24,7 +27,7 @@
     listbox.id = listId;
     listbox.className = "suggestions";
     listbox.setAttribute("role", "listbox");
-    listbox.setAttribute("aria-label", "Organizations");
+    listbox.setAttribute("aria-label", words.suggestionsLabel);
     listbox.hidden = true;
     status.className = "visually-hidden";
     status.setAttribute("role", "status");
@@ -59,7 +62,7 @@
       input.value = li.dataset.name;
       chosenName = li.dataset.name;
       if (hidden) hidden.value = li.dataset.rorId || "";
-      status.textContent = li.dataset.name + " selected.";
+      status.textContent = words.selected.replace("{name}", li.dataset.name);
       close();
     }
 
@@ -90,9 +93,9 @@
       listbox.hidden = !open;
       input.setAttribute("aria-expanded", open ? "true" : "false");
       active = -1;
-      status.textContent = open
-        ? options.length + " suggestion" + (options.length === 1 ? "" : "s") + ". Use up and down arrows to choose."
-        : "";
+      const count =
+        plural.select(options.length) === "one" ? words.oneSuggestion : words.manySuggestions;
+      status.textContent = open ? count.replace("{n}", options.length) : "";
     }
 
     const lookup = debounce(async () => {

@@ -17,6 +17,8 @@
     const announcer = section.querySelector("[data-count-announce]");
     const headline = total.parentElement;
     const format = new Intl.NumberFormat(document.documentElement.lang || "en");
+    // French says "0 signature confirmée": the singular covers zero, as Django's catalogs do.
+    const plural = new Intl.PluralRules(document.documentElement.lang || "en");
     let shownTotal = total.textContent;
     let timer = null;
     let failures = 0;
@@ -39,7 +41,10 @@
         const element = section.querySelector('[data-count="' + key + '"]');
         if (element) element.textContent = format.format(value);
       }
-      if (label) label.textContent = data.total === 1 ? label.dataset.singular : label.dataset.plural;
+      if (label) {
+        label.textContent =
+          plural.select(data.total) === "one" ? label.dataset.singular : label.dataset.plural;
+      }
       if (progress) progress.value = data.total;
       // Announce the headline only when the total moved: a poll that changes nothing stays silent.
       if (announcer && total.textContent !== shownTotal) {

@@ -18,9 +18,7 @@ def test_letter_counts_each_signature_once_at_its_level(client, letter, settings
     ]:
         make_signature(letter, level=level)
     make_signature(letter, public=False)
-    withdrawn = make_signature(letter)
-    withdrawn.withdrawn_at = withdrawn.confirmed_at
-    withdrawn.save()
+    make_signature(letter).withdraw()
 
     response = client.get("/api/v1/letters/ai-risk/")
 

@@ -15,9 +15,7 @@ def test_count_holds_counted_signatures_by_level_and_the_goal(client):
         make_signature(letter, level=level)
     make_signature(letter, level=Level.PENDING)
     make_signature(letter, review=Review.HELD)
-    withdrawn = make_signature(letter)
-    withdrawn.withdrawn_at = withdrawn.confirmed_at
-    withdrawn.save()
+    make_signature(letter).withdraw()
 
     response = client.get("/api/v1/letters/ai-risk/count")
 

@@ -5,7 +5,6 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from signatories.models import Signature, Snapshot
 from tests.builders import make_signature
@@ -35,7 +34,7 @@ def two_days(letter):
     first = [make_signature(letter, name=f"Day One {n}") for n in range(3)]
     call_command("take_snapshots", day=DAY1.isoformat())
     make_signature(letter, name="Day Two")
-    Signature.objects.filter(pk=first[0].pk).update(withdrawn_at=timezone.now())
+    first[0].withdraw()
     call_command("take_snapshots", day=DAY2.isoformat())
     return first
 

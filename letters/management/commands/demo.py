@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from letters.models import Letter, Organizer
 from signatories.addresses import canonical_email
-from signatories.models import Level, Organization, Signature
+from signatories.models import CountDelta, Level, Organization, Signature, roll_up
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 ORGANIZER_USERNAME = "organizer"
@@ -223,7 +223,7 @@ class Command(BaseCommand):
             signers = SIGNATORIES if not spec["closed"] else SIGNATORIES[:5]
             for index, (name, role, affiliation, email, level) in enumerate(signers):
                 confirmed_at = min(letter.published_at + timedelta(hours=3 * index + 1), now)
-                _, new = Signature.objects.get_or_create(
+                signature, new = Signature.objects.get_or_create(
                     letter=letter,
                     email_canonical=canonical_email(email),
                     withdrawn_at=None,
@@ -240,5 +240,8 @@ class Command(BaseCommand):
                         "notable": index == 0,
                     },
                 )
+                if new:
+                    CountDelta.record(letter.pk, None, signature.counted_level)
                 created += new
+        roll_up()
         return created
