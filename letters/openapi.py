@@ -146,7 +146,8 @@ def document():
                             "name": "q",
                             "in": "query",
                             "schema": {"type": "string", "maxLength": 200},
-                            "description": "Search name and affiliation.",
+                            "description": "Search name and affiliation. Control and invisible "
+                            "characters are refused (400).",
                         },
                         {
                             "name": "level",
