@@ -1,0 +1,518 @@
+"""Issue 6's benchmark: the production stack under load, one endpoint at a time.
+
+    uv run python bench/run.py                 # 1,000,000 signatures, 15 s per endpoint
+    uv run python bench/run.py --skip-seed     # reuse the seeded bench database
+
+It drops and recreates its own PostgreSQL database, seeds it, starts granian on config.wsgi
+(two web processes) and one `manage.py db_worker` with a production environment, drives each
+endpoint with wrk from a separate process, streams the open-data CSV once, and prints one
+table with the targets of issue 6. The same figures go to bench/results/<time>.json.
+Everything listens on 127.0.0.1 only, and the servers are stopped however the run ends.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shlex
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR.parent))
+
+import load  # noqa: E402
+import stack  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/undersigned_bench"
+CACHE_URL = "redis://127.0.0.1:6379/15"
+RESULTS_DIR = BENCH_DIR / "results"
+# How long the worker may take to send the emails the sign benchmark asked for.
+MAIL_DRAIN_TIMEOUT = 180
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL,
+                        help="the bench's own database; its name must contain 'bench', as it is "
+                        "dropped and recreated (default %(default)s)")  # fmt: skip
+    parser.add_argument(
+        "--signatures",
+        type=int,
+        default=1_000_000,
+        help="signatures seeded on the main letter (default %(default)s)",
+    )
+    parser.add_argument(
+        "--skip-seed",
+        action="store_true",
+        help="reuse an already seeded bench database instead of recreating it",
+    )
+    parser.add_argument(
+        "--duration",
+        type=int,
+        default=15,
+        help="seconds of load per endpoint (default %(default)s)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=2,
+        help="unmeasured seconds of load before each read endpoint (default %(default)s)",
+    )
+    parser.add_argument(
+        "--connections", type=int, default=16, help="wrk connections (default %(default)s)"
+    )
+    parser.add_argument(
+        "--wrk-threads", type=int, default=2, help="wrk threads (default %(default)s)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="granian worker processes (default %(default)s)"
+    )
+    parser.add_argument(
+        "--blocking-threads",
+        type=int,
+        default=2,
+        help="granian threads per worker running Django, and the database pool's size per "
+        "worker. Django is CPU-bound under the GIL, so more threads only add contention; one "
+        "is ~20%% faster here, two keep a worker answering while one thread streams a "
+        "minute-long CSV (default %(default)s)",
+    )
+    parser.add_argument(
+        "--backpressure",
+        type=int,
+        default=128,
+        help="connections a granian worker serves at once. Granian counts connections, not "
+        "requests: a keep-alive connection holds its slot, and connections beyond the limit "
+        "are never read, so it must exceed what wrk or a proxy keeps open (default %(default)s)",
+    )
+    parser.add_argument(
+        "--endpoints",
+        default="",
+        help="comma-separated names to run only some (e.g. letter,count); /healthz always runs",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="where to write the figures (default bench/results/<time>.json)",
+    )
+    parser.add_argument(
+        "--show",
+        type=Path,
+        metavar="JSON",
+        help="print the table of a finished run from its JSON, and run nothing",
+    )
+    return parser.parse_args()
+
+
+def children_cpu_seconds():
+    """CPU time of the finished child processes: the wrk runs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load_average():
+    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+def main():
+    args = parse_args()
+    if args.show:
+        print_report(json.loads(args.show.read_text()))
+        return
+    load.require_wrk()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    json_path = args.json or RESULTS_DIR / f"{stamp}.json"
+    backpressure = args.backpressure
+    report = {
+        "started_at": stamp,
+        "command": shlex.join(["uv", "run", "python", "bench/run.py", *sys.argv[1:]]),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_average_at_start": load_average()},
+        "settings": {"signatures": args.signatures, "duration_s": args.duration,
+                     "connections": args.connections, "wrk_threads": args.wrk_threads,
+                     "granian_workers": args.workers, "blocking_threads": args.blocking_threads,
+                     "backpressure": backpressure, "database_pool_max": args.blocking_threads,
+                     "db_workers": 1},
+    }  # fmt: skip
+    print(f"load average at start: {report['machine']['load_average_at_start']}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="undersigned-bench-") as tmp, stack.smtp_sink() as mail:
+        tmp = Path(tmp)
+        port = stack.free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        production = {
+            "DEBUG": "0",
+            "SECRET_KEY": os.urandom(32).hex(),
+            "DATABASE_URL": args.database_url,
+            "SITE_URL": base_url,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "EMAIL_URL": f"smtp://127.0.0.1:{mail.port}",
+            "TASKS_BACKEND": "database",
+            "CACHE_URL": CACHE_URL,
+            "STATIC_ROOT": str(tmp / "static"),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+        # This process prepares the data with the servers' settings, so the confirmation
+        # tokens it signs are ones they accept.
+        os.environ.update(production | {"LOG_LEVEL": "WARNING"})
+        prepared = prepare(args, tmp, stamp)
+        import data
+
+        web_env = stack.clean_env(
+            production
+            | {
+                "DATABASE_POOL_MIN": str(args.blocking_threads),
+                "DATABASE_POOL_MAX": str(args.blocking_threads),
+            }
+        )
+        worker_env = stack.clean_env(
+            production | {"DATABASE_POOL_MIN": "1", "DATABASE_POOL_MAX": "2"}
+        )
+        log_dir = RESULTS_DIR / f"{stamp}-logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        servers = []
+        try:
+            servers.append(
+                stack.granian(
+                    port,
+                    web_env,
+                    log_dir,
+                    workers=args.workers,
+                    blocking_threads=args.blocking_threads,
+                    backpressure=backpressure,
+                )
+            )
+            servers.append(stack.db_worker(worker_env, log_dir))
+            stack.wait_until_ready(base_url, servers)
+            print(f"servers ready on {base_url} (logs in {log_dir})", flush=True)
+            report |= measure(args, base_url, prepared, servers, mail, data)
+        finally:
+            for server in servers:
+                server.stop()
+            data.close()
+
+    report["machine"]["load_average_at_end"] = load_average()
+    print_report(report)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nfigures written to {json_path}")
+
+
+def prepare(args, tmp, stamp):
+    """Create or reuse the database; return what the load needs to know."""
+    import data  # sets Django up, without connecting yet
+    import redis
+    from django.core.management import call_command
+
+    if not args.skip_seed:
+        print("recreating the bench database", flush=True)
+        data.recreate_database(args.database_url)
+
+    # A cold cache: nothing a previous run left (its letters had the same ids) is served.
+    redis.Redis.from_url(CACHE_URL).flushdb()
+    if args.skip_seed:
+        call_command("migrate", interactive=False, verbosity=0)
+        data.add_small_letter()
+    else:
+        data.seed(args.signatures)
+    sizes = data.letter_sizes()
+    print(f"  letters: {sizes}", flush=True)
+    page, cursor = data.deep_cursor()
+    # Enough links that no wrk thread runs out at 250 confirmations a second, four times what
+    # this machine manages; each is also a pending signature the letter page has to pass over.
+    confirm_count = max(2000, args.duration * 250) if runs(args, "confirm") else 0
+    paths = data.timed(
+        f"{confirm_count:,} pending signatures to confirm",
+        data.pending_signatures,
+        f"bench-confirm-{stamp.lower()}",
+        confirm_count,
+    )
+    tokens_file = tmp / "confirm-paths.txt"
+    tokens_file.write_text("\n".join(paths) + "\n")
+    data.timed("collectstatic", call_command, "collectstatic", interactive=False, verbosity=0)
+    # The servers get their own connections; this process's pool would only sit idle.
+    data.close()
+    return {
+        "sizes": sizes,
+        "deep_page": page,
+        "cursor": cursor,
+        "tokens_file": tokens_file,
+        "confirm_prefix": f"bench-confirm-{stamp.lower()}",
+        "sign_prefix": f"bench-sign-{stamp.lower()}",
+    }
+
+
+def runs(args, key):
+    wanted = {name.strip() for name in args.endpoints.split(",") if name.strip()}
+    return not wanted or key in wanted or key == "healthz"
+
+
+def measure(args, base_url, prepared, servers, mail, data):
+    main_slug, small_slug = data.MAIN_SLUG, data.SMALL_SLUG
+    sizes = prepared["sizes"]
+    options = {
+        "duration": args.duration,
+        "connections": args.connections,
+        "threads": args.wrk_threads,
+    }
+    results = []
+
+    def run(key, label, path, *, script="read.lua", extra=(), warmup=True):
+        if not runs(args, key):
+            return None
+        waited = stack.wait_until_quiet(servers)
+        if waited > 2:
+            print(f"  (waited {waited:.0f} s for the servers to finish the previous load)")
+        if warmup and args.warmup:
+            load.wrk(base_url + path, **(options | {"duration": args.warmup}))
+        load_1m = load_average()[0]
+        print(f"  {label} ...", end=" ", flush=True)
+        cpu_before, wrk_before = stack.cpu_snapshot(servers), children_cpu_seconds()
+        busy_before = stack.machine_busy_seconds()
+        result = load.wrk(base_url + path, script=script, args=extra, **options)
+        seconds = result["duration_us"] / 1e6
+        cpu = stack.cpu_seconds_between(cpu_before, stack.cpu_snapshot(servers))
+        cpu["wrk"] = children_cpu_seconds() - wrk_before
+        # What the rest of the machine took meanwhile: other people's work competes for the
+        # same two cores, and this says how much.
+        cpu["other"] = max(0, stack.machine_busy_seconds() - busy_before - sum(cpu.values()))
+        result |= {
+            "key": key,
+            "endpoint": label,
+            "path": path,
+            "load_1m": load_1m,
+            "waited_for_quiet_s": round(waited, 1),
+            "cpu_cores": {name: round(used / seconds, 2) for name, used in cpu.items()},
+        }
+        cores = ", ".join(f"{name} {n:.2f}" for name, n in result["cpu_cores"].items())
+        print(f"{result['requests_per_s']:,.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
+              f"p99 {result['p99_ms']:.1f} ms; CPU cores used: {cores}", flush=True)  # fmt: skip
+        results.append(result)
+        return result
+
+    # One CSRF pair for every POST, taken while the servers are idle.
+    cookie, token, language = load.csrf_pair(base_url, f"/letters/{main_slug}/")
+    print("load:", flush=True)
+    run("healthz", "/healthz (start)", "/healthz")
+    run("letter", f"letter page, {sizes[main_slug]:,} signatures", f"/letters/{main_slug}/")
+    run("letter-small", f"letter page, {sizes[small_slug]:,} signatures",
+        f"/letters/{small_slug}/")  # fmt: skip
+    run("count", "count endpoint", f"/api/v1/letters/{main_slug}/count")
+    run("list", "signatory list, page 1", f"/letters/{main_slug}/signatories/")
+    run("list-deep", f"signatory list, page {prepared['deep_page']:,}",
+        f"/letters/{main_slug}/signatories/?cursor={prepared['cursor']}")  # fmt: skip
+    checks = {}
+    mail_before = mail.received
+    sign = run("sign", "sign (POST, 303)", f"/letters/{main_slug}/sign/", script="sign.lua",
+               extra=[f"/letters/{main_slug}/sign/", prepared["sign_prefix"], cookie, token,
+                      language or "en"], warmup=False)  # fmt: skip
+    if sign:
+        rows = settled(data.signed_rows, prepared["sign_prefix"])
+        checks["sign_rows"] = rows_check(sign, "303", rows)
+        checks["mail"] = wait_for_mail(mail, mail_before + checks["sign_rows"]["rows"])
+    confirm = run("confirm", "confirm (POST, 200)", "/letters/<slug>/confirm/<token>/",
+                  script="confirm.lua", extra=[prepared["tokens_file"], args.wrk_threads,
+                                               cookie, token], warmup=False)  # fmt: skip
+    if confirm:
+        rows = settled(data.confirmed_rows, prepared["confirm_prefix"])
+        checks["confirm_rows"] = rows_check(confirm, "200", rows)
+    run("healthz", "/healthz (end)", "/healthz", warmup=False)
+    data.close()
+
+    web = stack.process_tree(servers[0].pid)
+    worker = stack.process_tree(servers[1].pid)
+    memory = {"web_processes": len(web), "web_peak_mb_before_csv": stack.peak_memory_mb(web)}
+    csv = None
+    if runs(args, "csv"):
+        stack.reset_peak_memory(web)
+        print("  open-data CSV ...", end=" ", flush=True)
+        rows, seconds, size = load.stream_csv(base_url, f"/letters/{main_slug}/signatories.csv")
+        csv = {"rows": rows, "seconds": seconds, "bytes": size, "rows_per_s": rows / seconds}
+        memory["web_peak_mb_during_csv"] = stack.peak_memory_mb(web)
+        print(f"{rows:,} rows in {seconds:.1f} s", flush=True)
+    memory["worker_peak_mb"] = stack.peak_memory_mb(worker)
+    return {"endpoints": results, "checks": checks, "csv": csv, "memory": memory}
+
+
+def settled(count, *args, timeout=30):
+    """`count(*args)` once it stops changing: the servers finish what wrk left in flight."""
+    deadline = time.monotonic() + timeout
+    previous, current = None, count(*args)
+    while current != previous and time.monotonic() < deadline:
+        time.sleep(1)
+        previous, current = current, count(*args)
+    return current
+
+
+def rows_check(result, status, rows):
+    """Does every `status` answer have its row in the database?
+
+    wrk stops with some requests sent and not yet answered; the servers still finish them, so
+    up to that many rows more than answers are expected, and never fewer.
+    """
+    answered = result["statuses"].get(status, 0)
+    unanswered = result["sent"] - sum(result["statuses"].values())
+    check = {
+        "answers": answered,
+        "status": status,
+        "unanswered_when_wrk_stopped": unanswered,
+        "rows": rows,
+        "repeated_requests": result["reused"],
+        "pass": answered <= rows <= answered + unanswered and result["reused"] == 0,
+    }
+    print(f"    {answered:,} answers {status}, {rows:,} rows; {unanswered} requests in flight "
+          f"when wrk stopped", flush=True)  # fmt: skip
+    return check
+
+
+def wait_for_mail(mail, expected):
+    """Give the worker time to send what signing asked for, and say how fast it went."""
+    started = time.monotonic()
+    while mail.received < expected and time.monotonic() - started < MAIL_DRAIN_TIMEOUT:
+        time.sleep(0.5)
+    seconds = time.monotonic() - started
+    print(f"    worker: {mail.received:,} of {expected:,} emails sent, {seconds:.0f} s after the "
+          f"sign load ended", flush=True)  # fmt: skip
+    return {"expected": expected, "received": mail.received, "seconds_after_load": seconds}
+
+
+# The bar of issue 6, as shares of /healthz throughput in the same run.
+RATIO_TARGETS = {
+    "letter": 0.5,
+    "count": 0.8,
+    "list": 0.3,
+    "list-deep": 0.3,
+    "sign": 0.1,
+    "confirm": 0.1,
+}
+LETTER_P99_MS = 50
+FLAT_P50 = 1.2
+CSV_ROWS_PER_S = 100_000
+CSV_PEAK_MB = 150
+
+
+def verdict(ok):
+    return "PASS" if ok else "FAIL"
+
+
+def evaluate(report):
+    """Add the baseline, ratios and target verdicts to the report; return the table's rows."""
+    endpoints = report["endpoints"]
+    healthz = [r["requests_per_s"] for r in endpoints if r["key"] == "healthz"]
+    baseline = sum(healthz) / len(healthz)
+    report["healthz_baseline_requests_per_s"] = baseline
+    by_key = {r["key"]: r for r in endpoints}
+    rows = []
+    for r in endpoints:
+        r["ratio"] = r["requests_per_s"] / baseline
+        errors = r["errors_total"]
+        if r["key"] in ("sign", "confirm"):
+            wanted = "303" if r["key"] == "sign" else "200"
+            errors = r["requests"] - r["statuses"].get(wanted, 0) + errors - r["errors"]["status"]
+        # None: not one request was answered (wrk then counts no timeouts either).
+        r["errors_reported"] = errors if r["requests"] else None
+        target, ok = "", None
+        if r["key"] in RATIO_TARGETS:
+            goal = RATIO_TARGETS[r["key"]]
+            target, ok = f"≥ {goal}", r["ratio"] >= goal
+            if r["key"] == "letter":
+                target += f", p99 ≤ {LETTER_P99_MS} ms"
+                ok = ok and r["p99_ms"] <= LETTER_P99_MS
+        elif r["key"] == "letter-small" and "letter" in by_key:
+            limit = FLAT_P50 * r["p50_ms"]
+            target = f"big letter's p50 ≤ {FLAT_P50} × {r['p50_ms']:.1f} = {limit:.1f} ms"
+            ok = by_key["letter"]["p50_ms"] <= limit
+        elif r["key"] == "healthz":
+            target = f"baseline: mean {baseline:,.0f} req/s"
+        r["target"], r["pass"] = target, ok
+        rows.append(r)
+    return rows
+
+
+def errors_cell(errors):
+    return "all: none answered" if errors is None else f"{errors:,}"
+
+
+def cpu_per_request(result):
+    """Web processes' CPU time per answer: what an endpoint costs, whatever the machine's load."""
+    if not result["requests_per_s"]:
+        return ""
+    return f"{result['cpu_cores']['granian'] * 1000 / result['requests_per_s']:.1f}"
+
+
+def each_mb(peaks):
+    """Each process's figure: granian's supervisor first, then its workers."""
+    return " + ".join(f"{mb:,.0f}" for mb in peaks.values())
+
+
+def print_report(report):
+    rows = evaluate(report)
+    header = ["endpoint", "req/s", "× healthz", "p50 ms", "p99 ms", "errors", "target", "",
+              "web CPU ms/req", "load", "others' CPU"]  # fmt: skip
+    table = [header, ["---"] * len(header)]
+    for r in rows:
+        table.append([
+            r["endpoint"], f"{r['requests_per_s']:,.0f}", f"{r['ratio']:.2f}", f"{r['p50_ms']:.1f}",
+            f"{r['p99_ms']:.1f}", errors_cell(r["errors_reported"]), r["target"],
+            "" if r["pass"] is None else verdict(r["pass"]), cpu_per_request(r),
+            f"{r['load_1m']:.1f}", f"{r['cpu_cores']['other']:.2f}",
+        ])  # fmt: skip
+    print()
+    for line in table:
+        print("| " + " | ".join(line) + " |")
+    print()
+    checks = report["checks"]
+    for name, what in [("sign_rows", "rows stored"), ("confirm_rows", "rows confirmed")]:
+        if name in checks:
+            c = checks[name]
+            repeats = ""
+            if name == "confirm_rows":
+                repeats = f", {c['repeated_requests']:,} links posted twice"
+            print(f"{name.partition('_')[0]}: every {c['status']} answer has its row: "
+                  f"{c['answers']:,} answers, {c['rows']:,} {what} (≤ "
+                  f"{c['unanswered_when_wrk_stopped']} more allowed for requests in flight when "
+                  f"wrk stopped){repeats}: {verdict(c['pass'])}")  # fmt: skip
+    if "mail" in checks:
+        m = checks["mail"]
+        print(f"worker: {m['received']:,} of {m['expected']:,} confirmation emails sent "
+              f"{m['seconds_after_load']:.0f} s after the sign load ended")  # fmt: skip
+    memory = report["memory"]
+    web_before = sum(memory["web_peak_mb_before_csv"].values())
+    csv = report["csv"]
+    if csv:
+        web_csv = sum(memory["web_peak_mb_during_csv"].values())
+        csv["pass"] = csv["rows_per_s"] >= CSV_ROWS_PER_S and web_csv < CSV_PEAK_MB
+        print(f"open-data CSV: {csv['rows']:,} rows, {csv['bytes'] / 1e6:,.0f} MB in "
+              f"{csv['seconds']:.1f} s = {csv['rows_per_s']:,.0f} rows/s; peak memory of the "
+              f"{memory['web_processes']} web processes meanwhile {web_csv:,.0f} MB "
+              f"({each_mb(memory['web_peak_mb_during_csv'])}) (target ≥ {CSV_ROWS_PER_S:,} "
+              f"rows/s, < {CSV_PEAK_MB} MB): {verdict(csv['pass'])}")  # fmt: skip
+    worker = sum(memory["worker_peak_mb"].values())
+    print(f"peak memory over the load: web processes {web_before:,.0f} MB "
+          f"({each_mb(memory['web_peak_mb_before_csv'])}), worker {worker:,.0f} MB")  # fmt: skip
+    machine = report["machine"]
+    print(f"web CPU ms/req: granian's CPU time per answer; load: the 1-minute load average as "
+          f"the endpoint's run began; others' CPU: cores used meanwhile by processes outside the "
+          f"bench (of {machine['cpus']})")  # fmt: skip
+    print(f"load average (1, 5, 15 min) at start {machine['load_average_at_start']}, at end "
+          f"{machine['load_average_at_end']}, on {machine['cpus']} CPUs")  # fmt: skip
+    settings = report["settings"]
+    print(
+        f"granian: {settings['granian_workers']} workers × {settings['blocking_threads']} "
+        f"threads, backpressure {settings['backpressure']}, database pool "
+        f"{settings['database_pool_max']} per worker; wrk {settings['wrk_threads']} threads × "
+        f"{settings['connections']} connections, {settings['duration_s']} s per endpoint"
+    )
+
+
+if __name__ == "__main__":
+    main()
