@@ -82,7 +82,7 @@ def parse_args():
         default=2,
         help="granian threads per worker running Django, and the database pool's size per "
         "worker. Django is CPU-bound under the GIL, so more threads only add contention; one "
-        "is ~20%% faster here, two keep a worker answering while one thread streams a "
+        "is 20-35%% faster here, two keep a worker answering while one thread streams a "
         "minute-long CSV (default %(default)s)",
     )
     parser.add_argument(
