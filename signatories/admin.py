@@ -77,18 +77,22 @@ def flag(signature, *, by, reason):
     signature.flag(by=by, reason=reason)
 
 
+def set_notable(queryset, notable):
+    """Notables are listed first, so every letter touched has changed its public list."""
+    letter_ids = set(queryset.values_list("letter_id", flat=True))
+    queryset.update(notable=notable)
+    for letter_id in letter_ids:
+        letter_changed(letter_id)
+
+
 @admin.action(description=_("Mark notable (listed first; look-alike names are held)"))
 def mark_notable(modeladmin, request, queryset):
-    queryset.update(notable=True)
-    for letter_id in set(queryset.values_list("letter_id", flat=True)):
-        letter_changed(letter_id)
+    set_notable(queryset, True)
 
 
 @admin.action(description=_("Unmark notable"))
 def unmark_notable(modeladmin, request, queryset):
-    queryset.update(notable=False)
-    for letter_id in set(queryset.values_list("letter_id", flat=True)):
-        letter_changed(letter_id)
+    set_notable(queryset, False)
 
 
 class OrganizedLetterFilter(admin.SimpleListFilter):

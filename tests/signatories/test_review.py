@@ -172,3 +172,21 @@ def test_letter_policy_sets_the_minimum_level_to_be_listed(client, letter):
     assert "Institutional Person" in response.text
     assert "Plain Confirmed" not in response.text
     assert client.get("/api/v1/letters/ai-risk/").json()["counts"]["total"] == 2
+
+
+def test_reviewer_marks_a_signature_notable_and_it_is_listed_first(client, letter, reviewer):
+    make_signature(letter, name="Earlier Person")
+    later = make_signature(letter, name="Later Person")
+    first = make_signature(letter, name="Becomes Notable", confirmed_at=letter.published_at)
+    client.force_login(reviewer)
+
+    client.post(
+        "/admin/signatories/signature/",
+        {"action": "mark_notable", "_selected_action": [first.pk]},
+    )
+
+    first.refresh_from_db()
+    later.refresh_from_db()
+    assert (first.notable, later.notable) == (True, False)
+    listed = client.get("/letters/ai-risk/signatories/").text
+    assert listed.index("Becomes Notable") < listed.index("Later Person")
