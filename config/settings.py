@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "allauth.socialaccount.providers.orcid",
     "letters",
     "signatories",
@@ -177,6 +178,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "config.context_processors.site",
+                "config.context_processors.organizer",
             ],
         },
     },
@@ -252,6 +254,10 @@ SOCIALACCOUNT_EMAIL_REQUIRED = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+
+# Organizer areas (and the admin) need two-factor authentication in production, that is when
+# the site is served over HTTPS; a letter's owner can require it on any site.
+ORGANIZERS_REQUIRE_TWO_FACTOR = env_bool("ORGANIZERS_REQUIRE_TWO_FACTOR", HTTPS and not DEBUG)
 
 # ORCID: "Sign with ORCID" appears once client credentials are set. ORCID_SANDBOX=1 uses
 # sandbox.orcid.org (testing); production uses orcid.org's public API.

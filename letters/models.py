@@ -1,3 +1,4 @@
+import secrets
 import time
 
 from django.conf import settings
@@ -12,10 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from letters.markdown import render_markdown
 
 
+def new_token():
+    return secrets.token_urlsafe(32)
+
+
 class LetterQuerySet(models.QuerySet):
     def public(self):
         """Letters the public may read: published ones and closed ones."""
-        return self.filter(status__in=[Letter.Status.PUBLISHED, Letter.Status.CLOSED])
+        return self.filter(
+            status__in=[Letter.Status.PUBLISHED, Letter.Status.CLOSED, Letter.Status.ARCHIVED]
+        )
 
     def organized_by(self, user, roles=None):
         """Letters this user organizes (in one of `roles`, if given); all, for a superuser."""
@@ -59,6 +66,7 @@ class Letter(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
         CLOSED = "closed", _("Closed")
+        ARCHIVED = "archived", _("Archived")
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
@@ -95,6 +103,18 @@ class Letter(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The secret part of the draft's preview link; replacing it revokes links already shared.
+    preview_token = models.CharField(max_length=64, default=new_token, editable=False)
+    require_two_factor = models.BooleanField(
+        default=False,
+        help_text="Everyone who organizes this letter must use two-factor authentication.",
+    )
+    signing_paused = models.BooleanField(
+        default=False, help_text="Kill switch: the form is shown as paused and refuses signatures."
+    )
+    challenge_required = models.BooleanField(
+        default=False, help_text="Signers must solve a proof-of-work challenge (under attack)."
+    )
 
     objects = LetterQuerySet.as_manager()
 
@@ -119,7 +139,7 @@ class Letter(models.Model):
 
     @property
     def is_public(self):
-        return self.status in {self.Status.PUBLISHED, self.Status.CLOSED}
+        return self.status in {self.Status.PUBLISHED, self.Status.CLOSED, self.Status.ARCHIVED}
 
     def accepts_signatures(self, at=None):
         at = at or timezone.now()
@@ -279,6 +299,9 @@ class Organizer(models.Model):
     )
     role = models.CharField(max_length=10, choices=Role, default=Role.REVIEWER)
     added_at = models.DateTimeField(default=timezone.now)
+    daily_digest = models.BooleanField(
+        default=False, help_text="Email this organizer a summary of the letter every day."
+    )
 
     class Meta:
         constraints = [
@@ -287,6 +310,78 @@ class Organizer(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.get_role_display()}) on {self.letter}"
+
+
+class Invitation(models.Model):
+    """An invitation, sent by email, to organize a letter in a role."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=10, choices=Organizer.Role)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} as {self.role} on {self.letter}"
+
+
+class AuditEvent(models.Model):
+    """One thing a person (or the system) did to a letter or its signatures. Append-only."""
+
+    letter = models.ForeignKey(
+        Letter, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as text too, so the trail still says who acted after an account is deleted, and
+    # names actors that are not users ("signer", "system").
+    actor_label = models.CharField(max_length=254)
+    action = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["letter", "-created_at"], name="audit_letter_recent")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    @classmethod
+    def record(cls, *, letter, actor, action, target=None, **detail):
+        """Append an event. `actor` is a user, or a label such as "signer" or "system"."""
+        user = actor if getattr(actor, "pk", None) else None
+        label = (user.get_username() if user else str(actor or "system"))[:254]
+        target_type = target_id = target_label = ""
+        if target is not None:
+            target_type = target._meta.model_name
+            target_id = str(getattr(target, "public_id", None) or target.pk)
+            target_label = str(target)[:300]
+        return cls.objects.create(
+            letter=letter,
+            actor=user,
+            actor_label=label,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            target_label=target_label,
+            detail=detail,
+        )
 
 
 def letter_changed(letter_id):

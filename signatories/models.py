@@ -159,8 +159,12 @@ class SignatureQuerySet(models.QuerySet):
         return self.filter(withdrawn_at__isnull=True)
 
     def counted(self):
-        """Signatures that count: confirmed, not withdrawn, not held back by review."""
-        return self.live().filter(level__in=COUNTED_LEVELS).exclude(review__in=UNPUBLISHED_REVIEWS)
+        """Signatures that count: confirmed, not withdrawn, not hidden, not held back by review."""
+        return (
+            self.live()
+            .filter(level__in=COUNTED_LEVELS, hidden_at__isnull=True)
+            .exclude(review__in=UNPUBLISHED_REVIEWS)
+        )
 
     def listed(self, letter):
         """The letter's signatures shown by name: public, and at the letter's minimum level."""
@@ -254,6 +258,12 @@ class Signature(models.Model):
     role = models.CharField(max_length=200)
     comment = models.TextField(max_length=1000, blank=True)
     public = models.BooleanField(default=True, help_text="List the name publicly.")
+    show_affiliation = models.BooleanField(
+        default=True, help_text="Show the affiliation and role with the name (the signer's choice)."
+    )
+    notify_changes = models.BooleanField(
+        default=True, help_text="The signer accepts emails about material changes to the letter."
+    )
     level = models.CharField(max_length=10, choices=Level, default=Level.PENDING)
     signed_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -282,6 +292,15 @@ class Signature(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Moderation: a hidden signature is neither listed nor counted, but still holds its email
+    # address, so hiding a spammer's row does not let them sign again.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.CharField(max_length=500, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Retention: when the email address (and client address) were erased.
+    redacted_at = models.DateTimeField(null=True, blank=True)
     # Whether the latest snapshot of the public record lists this signature.
     in_record = models.BooleanField(default=False, editable=False)
     # Emails asked for (by signing again) and actually sent; the gap is what the worker owes.
@@ -311,6 +330,10 @@ class Signature(models.Model):
                 condition=~Q(review__in=["approved", "rejected"])
                 | Q(reviewed_at__isnull=False, review_reason__gt=""),
                 name="signature_decision_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(hidden_at__isnull=True) | Q(hidden_reason__gt=""),
+                name="signature_hidden_has_reason",
             ),
         ]
         indexes = [
@@ -421,6 +444,7 @@ class Signature(models.Model):
             self.level in COUNTED_LEVELS
             and self.review not in UNPUBLISHED_REVIEWS
             and self.withdrawn_at is None
+            and self.hidden_at is None
         ):
             return self.level
         return None
@@ -509,6 +533,18 @@ class Signature(models.Model):
     def flag(self, *, by, reason):
         changes = {"review": Review.FLAGGED, "hold_reason": reason, "reviewed_by": by}
         self.change_state(changes)
+
+    def hide(self, *, by, reason):
+        """Moderation: take the signature out of lists and counts, with the reason recorded.
+
+        False when it was already hidden."""
+        changes = {"hidden_at": timezone.now(), "hidden_reason": reason, "hidden_by": by}
+        return self.change_state(changes, hidden_at__isnull=True)
+
+    def restore(self, *, by):
+        """Undo `hide`. False when it was not hidden."""
+        changes = {"hidden_at": None, "hidden_reason": "", "hidden_by": by}
+        return self.change_state(changes, hidden_at__isnull=False)
 
     def withdraw(self):
         """The signer takes their signature back: out of lists and counts at once."""
