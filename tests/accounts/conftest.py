@@ -25,10 +25,18 @@ def is_logged_in(client):
     return "Log out" in client.get("/").content.decode()
 
 
-def activate_totp(client):
-    """Turn on the authenticator app as a person does, and return its secret."""
-    page = client.get("/accounts/2fa/totp/activate/").content.decode()
-    secret = re.search(r'id="authenticator_secret" value="([A-Z2-7=]+)"', page).group(1)
+def activate_totp(client, password=ACCOUNT_PASSWORD):
+    """Turn on the authenticator app as a person does, and return its secret.
+
+    allauth asks for the password again before a change to the account's security.
+    """
+    response = client.get("/accounts/2fa/totp/activate/")
+    if response.status_code == 302 and response["Location"].startswith("/accounts/reauthenticate/"):
+        client.post(response["Location"], {"password": password})
+        response = client.get("/accounts/2fa/totp/activate/")
+    secret = re.search(
+        r'id="authenticator_secret" value="([A-Z2-7=]+)"', response.content.decode()
+    ).group(1)
     response = client.post("/accounts/2fa/totp/activate/", {"code": current_totp_code(secret)})
     assert response.status_code == 302, response.content.decode()
     return secret

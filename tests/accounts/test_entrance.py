@@ -11,7 +11,11 @@ from django.test import Client
 from tests.accounts.conftest import is_logged_in, log_in
 from tests.builders import ACCOUNT_PASSWORD, make_account
 
-SIGNUP = {"email": "ada@example.org", "password1": "correct horse 42", "password2": "correct horse 42"}
+SIGNUP = {
+    "email": "ada@example.org",
+    "password1": "correct horse 42",
+    "password2": "correct horse 42",
+}
 
 
 def test_signup_sends_a_verification_link_that_logs_in(client, db):
