@@ -30,7 +30,7 @@ def test_signup_sends_a_verification_link_that_logs_in(client, db):
     assert message.to == ["ada@example.org"]
     assert message.subject == "[Undersigned] Please Confirm Your Email Address"
     assert message.body.startswith("Hello,\n\n")
-    assert message.body.endswith("— Undersigned\ntestserver\n")
+    assert message.body.endswith("— Undersigned\ntestserver")
     (link,) = re.findall(r"http://testserver(/accounts/confirm-email/[^/\s]+/)", message.body)
 
     # Mail scanners open links: GET only shows the button.
