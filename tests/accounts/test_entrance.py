@@ -166,3 +166,17 @@ def test_header_offers_log_in_or_the_account_menu(client, db):
     assert '<a href="/organize/">Your letters</a>' in page
     assert '<a href="/accounts/2fa/">Two-factor authentication</a>' in page
     assert '<form action="/accounts/logout/" method="post">' in page
+
+
+def test_organizer_pages_send_visitors_to_log_in_and_back(client, db):
+    make_account("gus@example.org")
+
+    response = client.get("/organize/")
+
+    assert response["Location"] == "/accounts/login/?next=/organize/"
+    response = client.post(
+        "/accounts/login/?next=/organize/",
+        {"login": "gus@example.org", "password": ACCOUNT_PASSWORD, "next": "/organize/"},
+    )
+    assert response["Location"] == "/organize/"
+    assert "Your letters" in client.get("/organize/").content.decode()
