@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 
 from tests.accounts.conftest import is_logged_in, log_in
-from tests.builders import ACCOUNT_PASSWORD, make_account
+from tests.builders import ACCOUNT_PASSWORD, make_account, make_letter
 
 SIGNUP = {
     "email": "ada@example.org",
@@ -180,3 +180,13 @@ def test_organizer_pages_send_visitors_to_log_in_and_back(client, db):
     )
     assert response["Location"] == "/organize/"
     assert "Your letters" in client.get("/organize/").content.decode()
+
+
+def test_header_log_in_link_comes_back_to_the_page(client, db):
+    make_letter(slug="ai-risk")
+
+    letter_page = client.get("/letters/ai-risk/").content.decode()
+    login_page = client.get("/accounts/login/").content.decode()
+
+    assert 'href="/accounts/login/?next=/letters/ai-risk/"' in letter_page
+    assert 'class="account-login" href="/accounts/login/"' in login_page

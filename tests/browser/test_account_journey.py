@@ -110,6 +110,7 @@ def test_sign_up_verify_turn_on_two_factor_and_log_in_again(live_server, page):
 
 
 def test_account_pages_are_accessible(live_server, page):
+    blocked = watch_csp(page)
     make_account(EMAIL, password=PASSWORD)
     main = page.get_by_role("main")
     for path, heading in [
@@ -141,6 +142,7 @@ def test_account_pages_are_accessible(live_server, page):
     expect(main.get_by_label("Current Password")).to_have_attribute("aria-invalid", "true")
     expect(main).to_contain_text("Please type your current password.")
     assert_accessible(page)
+    assert blocked == []
 
 
 def test_security_key_is_added_and_then_logs_in(live_server, page):
