@@ -3,6 +3,7 @@ password and logging out: allauth's flows as our pages and emails present them."
 
 import re
 
+import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
@@ -190,3 +191,28 @@ def test_header_log_in_link_comes_back_to_the_page(client, db):
 
     assert 'href="/accounts/login/?next=/letters/ai-risk/"' in letter_page
     assert 'class="account-login" href="/accounts/login/"' in login_page
+
+
+HOSTILE = ["", "x" * 5000, "a@b", "\x00", "<script>alert(1)</script>@example.org", "' OR 1=1 --"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/accounts/signup/", ("email", "password1", "password2")),
+        ("/accounts/login/", ("login", "password")),
+        ("/accounts/login/code/", ("email",)),
+        ("/accounts/password/reset/", ("email",)),
+        ("/accounts/2fa/authenticate/", ("code",)),
+    ],
+)
+def test_hostile_input_to_account_forms_is_refused_without_effect(client, db, path, fields, value):
+    make_account("owner@example.org")
+
+    response = client.post(path, dict.fromkeys(fields, value))
+
+    assert response.status_code in {200, 302, 400}
+    assert get_user_model().objects.count() == 1
+    assert mail.outbox == []
+    assert not is_logged_in(client)
