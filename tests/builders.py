@@ -71,3 +71,19 @@ def sign_data(**overrides):
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+ACCOUNT_PASSWORD = "a-long-test-passphrase-42"
+
+
+def make_account(email=None, *, password=ACCOUNT_PASSWORD, verified=True, **fields):
+    """A person with an account of ours: a user and the email address they log in with."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    email = email or f"person{next(_counter)}@example.org"
+    user = get_user_model().objects.create_user(
+        username=email, email=email, password=password, **fields
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    return user
