@@ -1,0 +1,129 @@
+"""Co-organizers: the list, invitations by email, roles, removing and leaving."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from letters import emails
+from letters.forms import InvitationForm, RoleForm
+from letters.models import Invitation, InvitationEmailMismatch, Organizer
+from letters.permissions import organizer_required, role_may
+
+
+def organizers_page(request, letter, membership, *, invite_form=None, error=None, status=200):
+    may_manage = role_may(membership.role, "manage_organizers")
+    organizers = letter.organizers.select_related("user").order_by("added_at", "pk")
+    context = {
+        "letter": letter,
+        "organizers": organizers,
+        "may_manage": may_manage,
+        "invitations": [i for i in letter.invitations.select_related("invited_by") if i.is_open]
+        if may_manage
+        else [],
+        "invite_form": invite_form or InvitationForm(),
+        "roles": Organizer.Role.choices,
+        "error": error,
+    }
+    return render(request, "letters/organize/organizers.html", context, status=status)
+
+
+@require_safe
+@organizer_required("view_dashboard")
+def organizer_list(request, letter, membership):
+    return organizers_page(request, letter, membership)
+
+
+@require_POST
+@organizer_required("manage_organizers")
+def invite(request, letter, membership):
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        return organizers_page(request, letter, membership, invite_form=form, status=400)
+    invitation = letter.invite(by=request.user, **form.cleaned_data)
+    # Sent after the invitation is committed, so the link in the email always works.
+    transaction.on_commit(lambda: emails.send_invitation(invitation))
+    messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+    return redirect("organize:organizers", letter.slug)
+
+
+@require_POST
+@organizer_required("manage_organizers")
+def revoke_invitation(request, letter, membership, pk):
+    invitation = get_object_or_404(Invitation, pk=pk, letter=letter)
+    try:
+        invitation.revoke(by=request.user)
+    except ValidationError as error:
+        return organizers_page(request, letter, membership, error=error.messages[0], status=409)
+    messages.success(request, _("Invitation revoked: its link no longer works."))
+    return redirect("organize:organizers", letter.slug)
+
+
+@require_POST
+@organizer_required("manage_organizers")
+def change_role(request, letter, membership, pk):
+    organizer = get_object_or_404(Organizer, pk=pk, letter=letter)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        return organizers_page(request, letter, membership, error=_("Choose a role."), status=400)
+    try:
+        letter.change_role(organizer, form.cleaned_data["role"], by=request.user)
+    except ValidationError as error:
+        return organizers_page(request, letter, membership, error=error.messages[0], status=409)
+    messages.success(request, _("Role changed."))
+    return redirect("organize:organizers", letter.slug)
+
+
+@require_POST
+@organizer_required("manage_organizers")
+def remove(request, letter, membership, pk):
+    organizer = get_object_or_404(Organizer, pk=pk, letter=letter)
+    try:
+        letter.remove_organizer(organizer, by=request.user)
+    except ValidationError as error:
+        return organizers_page(request, letter, membership, error=error.messages[0], status=409)
+    if organizer.user_id == request.user.pk:
+        messages.success(request, _("You no longer organize this letter."))
+        return redirect("organize:my_letters")
+    messages.success(request, _("Organizer removed."))
+    return redirect("organize:organizers", letter.slug)
+
+
+@require_POST
+@organizer_required("view_dashboard")
+def leave(request, letter, membership):
+    try:
+        letter.remove_organizer(membership, by=request.user)
+    except ValidationError as error:
+        return organizers_page(request, letter, membership, error=error.messages[0], status=409)
+    messages.success(request, _("You no longer organize this letter."))
+    return redirect("organize:my_letters")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def accept_invitation(request, token):
+    """GET shows the invitation and a button; POST accepts it. Mail scanners only GET."""
+    invitation = get_object_or_404(Invitation.objects.select_related("letter"), token=token)
+    context = {"invitation": invitation, "letter": invitation.letter, "error": None}
+    if request.method == "POST":
+        try:
+            invitation.accept(request.user)
+        except InvitationEmailMismatch as error:
+            context["error"] = error.messages[0]
+            return render(request, "letters/organize/invitation.html", context, status=403)
+        except ValidationError as error:
+            context["error"] = error.messages[0]
+            return render(request, "letters/organize/invitation.html", context, status=409)
+        messages.success(request, _("Welcome: you now organize this letter."))
+        return redirect("organize:dashboard", invitation.letter.slug)
+    if not invitation.is_open:
+        context["error"] = _(
+            "This invitation was already used, was revoked, or has expired. "
+            "Ask the letter's owner for a new one."
+        )
+        return render(request, "letters/organize/invitation.html", context, status=410)
+    return render(request, "letters/organize/invitation.html", context)
