@@ -50,16 +50,25 @@ def invite(request, letter, membership):
     return redirect("organize:organizers", letter.slug)
 
 
+def act(request, letter, membership, action, done, *, leaving=False):
+    """Run one change to the organizers; a refusal re-shows the page with its reason."""
+    try:
+        action()
+    except ValidationError as error:
+        return organizers_page(request, letter, membership, error=error.messages[0], status=409)
+    if leaving:
+        messages.success(request, _("You no longer organize this letter."))
+        return redirect("organize:my_letters")
+    messages.success(request, done)
+    return redirect("organize:organizers", letter.slug)
+
+
 @require_POST
 @organizer_required("manage_organizers")
 def revoke_invitation(request, letter, membership, pk):
     invitation = get_object_or_404(Invitation, pk=pk, letter=letter)
-    try:
-        invitation.revoke(by=request.user)
-    except ValidationError as error:
-        return organizers_page(request, letter, membership, error=error.messages[0], status=409)
-    messages.success(request, _("Invitation revoked: its link no longer works."))
-    return redirect("organize:organizers", letter.slug)
+    done = _("Invitation revoked: its link no longer works.")
+    return act(request, letter, membership, lambda: invitation.revoke(by=request.user), done)
 
 
 @require_POST
@@ -69,38 +78,41 @@ def change_role(request, letter, membership, pk):
     form = RoleForm(request.POST)
     if not form.is_valid():
         return organizers_page(request, letter, membership, error=_("Choose a role."), status=400)
-    try:
-        letter.change_role(organizer, form.cleaned_data["role"], by=request.user)
-    except ValidationError as error:
-        return organizers_page(request, letter, membership, error=error.messages[0], status=409)
-    messages.success(request, _("Role changed."))
-    return redirect("organize:organizers", letter.slug)
+    role = form.cleaned_data["role"]
+    return act(
+        request,
+        letter,
+        membership,
+        lambda: letter.change_role(organizer, role, by=request.user),
+        _("Role changed."),
+    )
 
 
 @require_POST
 @organizer_required("manage_organizers")
 def remove(request, letter, membership, pk):
     organizer = get_object_or_404(Organizer, pk=pk, letter=letter)
-    try:
-        letter.remove_organizer(organizer, by=request.user)
-    except ValidationError as error:
-        return organizers_page(request, letter, membership, error=error.messages[0], status=409)
-    if organizer.user_id == request.user.pk:
-        messages.success(request, _("You no longer organize this letter."))
-        return redirect("organize:my_letters")
-    messages.success(request, _("Organizer removed."))
-    return redirect("organize:organizers", letter.slug)
+    return act(
+        request,
+        letter,
+        membership,
+        lambda: letter.remove_organizer(organizer, by=request.user),
+        _("Organizer removed."),
+        leaving=organizer.user_id == request.user.pk,
+    )
 
 
 @require_POST
 @organizer_required("view_dashboard")
 def leave(request, letter, membership):
-    try:
-        letter.remove_organizer(membership, by=request.user)
-    except ValidationError as error:
-        return organizers_page(request, letter, membership, error=error.messages[0], status=409)
-    messages.success(request, _("You no longer organize this letter."))
-    return redirect("organize:my_letters")
+    return act(
+        request,
+        letter,
+        membership,
+        lambda: letter.remove_organizer(membership, by=request.user),
+        None,
+        leaving=True,
+    )
 
 
 @require_http_methods(["GET", "POST"])
