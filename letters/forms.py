@@ -1,6 +1,7 @@
 """Forms of the organizer workspace: drafting, inviting, revising, the letter's switches."""
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from letters.models import Letter, Organizer
@@ -76,6 +77,10 @@ class LetterForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["body"].validators.append(_max_body)
+        # The database refuses a goal of 0 (letter_goal_positive); say so before it does.
+        self.fields["goal"].min_value = 1
+        self.fields["goal"].validators.append(MinValueValidator(1))
+        self.fields["goal"].widget.attrs["min"] = 1
         self.fields["body"].required = False
         # Published addresses are linked from everywhere; changing one would break them all.
         if self.instance.is_public:

@@ -485,6 +485,16 @@ class Organizer(models.Model):
         return f"{self.user} ({self.get_role_display()}) on {self.letter}"
 
 
+class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Invitations that can still be accepted: not used, not revoked, not expired."""
+        return self.filter(
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            created_at__gt=timezone.now() - INVITATION_LIFETIME,
+        )
+
+
 class Invitation(models.Model):
     """An invitation, sent by email, to organize a letter in a role."""
 
@@ -501,6 +511,8 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

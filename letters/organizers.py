@@ -21,9 +21,7 @@ def organizers_page(request, letter, membership, *, invite_form=None, error=None
         "letter": letter,
         "organizers": organizers,
         "may_manage": may_manage,
-        "invitations": [i for i in letter.invitations.select_related("invited_by") if i.is_open]
-        if may_manage
-        else [],
+        "invitations": letter.invitations.open() if may_manage else [],
         "invite_form": invite_form or InvitationForm(),
         "roles": Organizer.Role.choices,
         "error": error,

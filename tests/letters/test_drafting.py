@@ -216,3 +216,27 @@ def test_edit_page_lists_the_preview_link(client, draft, owner):
     response = client.get("/organize/draft-letter/edit/")
 
     assert f"/letters/draft-letter/preview/{draft.preview_token}/" in response.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("goal", "0", "Ensure this value is greater than or equal to 1"),
+        ("goal", "-5", "Ensure this value is greater than or equal to 1"),
+        ("goal", "many", "Enter a whole number"),
+        ("closes_at", "tomorrow-ish", "Enter a valid date/time"),
+        ("language", "xx", "Select a valid choice"),
+        ("min_public_level", "anyone", "Select a valid choice"),
+        ("title", "", "This field is required"),
+        ("title", "t" * 201, "Ensure this value has at most 200 characters"),
+    ],
+)
+def test_bad_field_values_are_refused_clearly(client, draft, owner, field, value, message):
+    client.force_login(owner)
+
+    response = client.post("/organize/draft-letter/edit/", edit_data(draft, **{field: value}))
+
+    assert response.status_code == 400
+    assert message in response.text
+    stored = Letter.objects.get(pk=draft.pk)
+    assert (stored.title, stored.goal, stored.language) == (draft.title, None, "en")

@@ -150,6 +150,9 @@ def test_revision_notice_goes_to_each_confirmed_signer_who_accepts_it(
     diff = client.get("/letters/ai-risk/history/1..2/")
     assert diff.status_code == 200
     assert "for funding." in diff.text
+    client.post(unsubscribe.removeprefix("https://undersigned.example"))
+    told.refresh_from_db()
+    assert not told.notify_changes
 
 
 def test_the_notice_task_run_twice_sends_once(letter, owner):

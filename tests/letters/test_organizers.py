@@ -347,3 +347,43 @@ def test_concurrent_demotions_cannot_remove_every_owner():
 
     assert sorted(outcomes) == ["demoted", "refused"]
     assert letter.organizers.filter(role="owner").count() == 1
+
+
+def test_someone_who_already_organizes_cannot_accept_again(client, letter, owner):
+    editor = make_organizer(letter, "editor", email="ed@example.org")
+    invitation = letter.invite(email="ed@example.org", role="owner", by=owner)
+    client.force_login(editor)
+
+    response = client.post(f"/organize/invitations/{invitation.token}/")
+
+    assert response.status_code == 409
+    assert "You already organize this letter" in response.text
+    assert Organizer.objects.get(user=editor).role == "editor"
+    assert Invitation.objects.get().accepted_at is None
+
+
+def test_only_open_invitations_are_listed(client, letter, owner):
+    letter.invite(email="open@example.org", role="editor", by=owner)
+    letter.invite(email="revoked@example.org", role="editor", by=owner).revoke(by=owner)
+    old = letter.invite(email="expired@example.org", role="editor", by=owner)
+    Invitation.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=15))
+    client.force_login(owner)
+
+    text = client.get("/organize/ai-risk/organizers/").text
+
+    assert "open@example.org" in text
+    assert "revoked@example.org" not in text
+    assert "expired@example.org" not in text
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_organizers_page_queries_stay_flat(client, letter, owner, django_assert_num_queries, rows):
+    for n in range(rows):
+        make_organizer(letter, "reviewer")
+        letter.invite(email=f"invitee{n}@example.org", role="editor", by=owner)
+    client.force_login(owner)
+
+    # Session, user, letter, membership, organizers with their users, open invitations.
+    with django_assert_num_queries(6):
+        response = client.get("/organize/ai-risk/organizers/")
+    assert response.text.count("invitee") == rows * 2
