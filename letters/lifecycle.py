@@ -21,19 +21,14 @@ def publish_page(request, letter, *, form=None, error=None, status=200):
     revision = letter.current_revision
     diff = None
     if revision is not None and letter.has_unpublished_changes():
-        diff = diff_texts(revision.full_text(), letter_full_text(letter))
+        diff = diff_texts(revision.full_text(), letter.full_text())
     context = {
         "letter": letter,
         "form": form or ReviseForm(),
         "diff": diff,
         "error": error,
-        "revisions": letter.revisions.count(),
     }
     return render(request, "letters/organize/publish.html", context, status=status)
-
-
-def letter_full_text(letter):
-    return "\n".join([letter.title, letter.summary, "", letter.body])
 
 
 @require_http_methods(["GET", "POST"])

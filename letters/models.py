@@ -17,6 +17,12 @@ from letters.markdown import render_markdown
 INVITATION_LIFETIME = timedelta(days=14)
 
 
+def full_text(text):
+    """Title, summary and Markdown body of a letter or revision, one after the other: what
+    the history compares."""
+    return "\n".join([text.title, text.summary, "", text.body])
+
+
 def new_token():
     return secrets.token_urlsafe(32)
 
@@ -217,6 +223,10 @@ class Letter(models.Model):
             )
         return self.publish(by=by, change_note=change_note)
 
+    def full_text(self):
+        """The working text as the history compares it (see `full_text`)."""
+        return full_text(self)
+
     def has_unpublished_changes(self):
         """Whether the working text differs from the revision the public page shows."""
         revision = self.current_revision
@@ -394,8 +404,7 @@ class Revision(models.Model):
         return f"{self.letter.slug} r{self.number}"
 
     def full_text(self):
-        """Title, summary and Markdown body, one after the other: what the history compares."""
-        return "\n".join([self.title, self.summary, "", self.body])
+        return full_text(self)
 
     def translate(self, *, language, title, body, summary=""):
         """Add an unofficial translation of this text into `language`, checked as the admin's."""
