@@ -83,10 +83,15 @@ class LetterForm(forms.ModelForm):
         self.fields["goal"].widget.attrs["min"] = 1
         self.fields["body"].required = False
         # Published addresses are linked from everywhere; changing one would break them all.
+        # The canonical language is that of the published text and of its translations.
         if self.instance.is_public:
             self.fields["slug"].disabled = True
             self.fields["slug"].help_text = _(
                 "The address cannot change once the letter is public."
+            )
+            self.fields["language"].disabled = True
+            self.fields["language"].help_text = _(
+                "The language of the published text cannot change."
             )
 
     def clean_slug(self):

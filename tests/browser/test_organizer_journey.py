@@ -69,6 +69,7 @@ def test_draft_preview_publish_revise_and_read_the_history(live_server, page, ne
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_role("link", name="Review and publish the changes").click()
     expect(page.locator("ins", has_text="And to publish null results.")).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("What changed").fill("Added null results.")
     page.get_by_role("button", name="Publish a new revision").click()
     expect(page.get_by_role("status")).to_contain_text("Revision 2 is published.")

@@ -146,11 +146,18 @@ def test_editing_a_published_letter_leaves_the_public_page_alone(client):
 
     client.post(
         "/organize/ai-risk/edit/",
-        edit_data(letter, title="Working title", body="Working text", slug="changed-slug"),
+        edit_data(
+            letter, title="Working title", body="Working text", slug="changed-slug", language="fr"
+        ),
     )
 
     letter.refresh_from_db()
-    assert (letter.title, letter.body, letter.slug) == ("Working title", "Working text", "ai-risk")
+    assert (letter.title, letter.body, letter.slug, letter.language) == (
+        "Working title",
+        "Working text",
+        "ai-risk",
+        "en",
+    )
     public = client.get("/letters/ai-risk/")
     assert "Original title" in public.text
     assert "Working text" not in public.text

@@ -387,3 +387,18 @@ def test_organizers_page_queries_stay_flat(client, letter, owner, django_assert_
     with django_assert_num_queries(6):
         response = client.get("/organize/ai-risk/organizers/")
     assert response.text.count("invitee") == rows * 2
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/organize/ai-risk/organizers/99999999999999999999999/role/",
+        "/organize/ai-risk/organizers/99999999999999999999999/remove/",
+        "/organize/ai-risk/invitations/99999999999999999999999/revoke/",
+    ],
+)
+def test_an_id_beyond_any_row_is_not_found(client, letter, owner, path):
+    client.force_login(owner)
+
+    assert client.post(path, {"role": "editor"}).status_code == 404
+    assert not AuditEvent.objects.exists()
