@@ -1,7 +1,9 @@
 """A letter's public history: its revisions, and what changed between any two of them."""
 
 import difflib
+import hashlib
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
@@ -12,16 +14,18 @@ from letters.views import public_letter
 # Revision numbers in addresses are bounded, so a huge number is "no such revision" rather
 # than an integer the database refuses.
 MAX_REVISION_NUMBER = 10**6
+DIFF_CACHE_SECONDS = 24 * 3600
 
 
 def diff_texts(old, new):
     """The lines of two texts as ("equal" | "removed" | "added", line) pairs, old order first.
 
     Compared line by line: a letter is a page, and a line-level diff is what a reader can
-    follow; it also stays fast on the longest text the editor accepts.
+    follow. difflib's autojunk stays on: without it, two of the longest texts the editor
+    accepts made of short repeated lines take seconds to compare.
     """
     old_lines, new_lines = old.splitlines(), new.splitlines()
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines)
     lines = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
@@ -30,6 +34,17 @@ def diff_texts(old, new):
         lines += [("removed", line) for line in old_lines[i1:i2]]
         lines += [("added", line) for line in new_lines[j1:j2]]
     return lines
+
+
+def cached_diff(old, new):
+    """diff_texts, kept in the cache: a long comparison is made once, not for every reader.
+
+    Keyed by the texts themselves, so a key can never name a different pair of texts.
+    """
+    digest = hashlib.sha256(f"{len(old)}:{old}{new}".encode()).hexdigest()
+    return cache.get_or_set(
+        f"revision-diff:{digest}", lambda: diff_texts(old, new), DIFF_CACHE_SECONDS
+    )
 
 
 @require_safe
@@ -74,7 +89,7 @@ def diff(request, slug, old, new):
         "letter": letter,
         "before": before,
         "after": after,
-        "lines": diff_texts(before.full_text(), after.full_text()),
+        "lines": cached_diff(before.full_text(), after.full_text()),
         "all_revisions": letter.revisions.values_list("number", flat=True).order_by("number"),
     }
     return render(request, "letters/diff.html", context)

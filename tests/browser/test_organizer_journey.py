@@ -53,6 +53,7 @@ def test_draft_preview_publish_revise_and_read_the_history(live_server, page, ne
     expect(reader.get_by_text("Draft preview")).to_be_visible()
     expect(reader.get_by_role("heading", level=1)).to_have_text("Fund replication studies")
     expect(reader.locator("form[action$='/sign/']")).to_have_count(0)
+    assert_accessible(reader)
 
     page.get_by_role("link", name="Publish").click()
     page.get_by_role("button", name="Publish the letter").click()
@@ -60,6 +61,10 @@ def test_draft_preview_publish_revise_and_read_the_history(live_server, page, ne
 
     page.get_by_role("link", name="Organizers").click()
     expect(page.get_by_role("cell", name="rosa@organizers.example.org (you)")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Settings").click()
+    expect(page.get_by_label("Pause signing")).not_to_be_checked()
     assert_accessible(page)
 
     page.get_by_role("link", name="Text").click()
