@@ -87,3 +87,18 @@ def make_account(email=None, *, password=ACCOUNT_PASSWORD, verified=True, **fiel
     )
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
     return user
+
+
+def make_user(email=None, *, password=None, verified=True):
+    """A person with an account whose email address allauth holds (no usable password unless
+    one is given)."""
+    return make_account(email, password=password, verified=verified)
+
+
+def make_organizer(letter, role="owner", *, email=None, password=None):
+    """A user who organizes `letter` in `role`."""
+    from letters.models import Organizer
+
+    user = make_user(email, password=password)
+    Organizer.objects.create(letter=letter, user=user, role=role)
+    return user
