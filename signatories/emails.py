@@ -21,5 +21,19 @@ def send_already_signed(signature):
             "signature": signature,
             "letter": signature.letter,
             "url": signature.letter.get_absolute_url(),
+            "manage_url": signature.manage_url(),
+        },
+    )
+
+
+def send_manage_link(signature):
+    """The signer's link to change how they are shown, download their data or withdraw."""
+    send_templated(
+        "manage",
+        to=signature.email,
+        context={
+            "signature": signature,
+            "letter": signature.letter,
+            "url": signature.manage_url(),
         },
     )
