@@ -49,7 +49,8 @@ def manage(request, slug, token):
     if error:
         return error
     initial = {"display": signature.display, "notify_changes": signature.notify_changes}
-    form = ManageForm(request.POST or None, initial=initial)
+    # Not `request.POST or None`: an empty POST must be refused, not shown as a blank form.
+    form = ManageForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST":
         if not form.is_valid():
             return render_manage(request, letter, signature, form, status=400)
@@ -126,7 +127,7 @@ def manage_request(request, slug):
     to learn who signed; the per-signature email cap stops it being used to flood an inbox.
     """
     letter = public_letter(slug)
-    form = ManageRequestForm(request.POST or None)
+    form = ManageRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not form.is_valid():
             context = {"letter": letter, "form": form}
