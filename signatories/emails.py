@@ -37,3 +37,12 @@ def send_manage_link(signature):
             "url": signature.manage_url(),
         },
     )
+
+
+def send_abuse_report(letter, *, to, hour, groups):
+    """An owner's hourly report of signatures from one address or domain above thresholds."""
+    send_templated(
+        "abuse-report",
+        to=to,
+        context={"letter": letter, "hour": hour, "groups": groups},
+    )

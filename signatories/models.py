@@ -858,3 +858,57 @@ def recount(letter):
                     count=wanted, updated_at=timezone.now()
                 )
     return drift
+
+
+class BulkAction(models.Model):
+    """A bulk invalidation: every signature an investigation search finds is hidden, in batches.
+
+    `filters` is the search as its form submitted it (signatories.investigation.SearchForm),
+    with the time window closed at the moment of the preview, so the action touches the
+    signatures the organizer was shown and not the ones that arrive while it runs.
+    """
+
+    letter = models.ForeignKey(
+        "letters.Letter", on_delete=models.CASCADE, related_name="bulk_actions"
+    )
+    filters = models.JSONField(default=dict)
+    reason = models.CharField(max_length=500)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    total = models.PositiveIntegerField(
+        default=0, help_text="Signatures the search found, not yet hidden, at the preview."
+    )
+    done = models.PositiveIntegerField(default=0, help_text="Signatures this action has hidden.")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(reason__gt=""), name="bulkaction_has_reason")
+        ]
+
+    def __str__(self):
+        return f"Hide {self.total} signatures on {self.letter_id}: {self.reason[:60]}"
+
+
+class AbuseReport(models.Model):
+    """One hourly abuse report for one letter: recorded so each hour is reported once."""
+
+    letter = models.ForeignKey(
+        "letters.Letter", on_delete=models.CASCADE, related_name="abuse_reports"
+    )
+    hour = models.DateTimeField(help_text="Start of the hour the report covers.")
+    findings = models.JSONField(default=dict)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-hour"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "hour"], name="abusereport_once_per_hour")
+        ]
+
+    def __str__(self):
+        return f"{self.letter_id} {self.hour:%Y-%m-%d %H:00}"

@@ -40,6 +40,14 @@ def send_signature_email(signature_id, sequence, language=settings.LANGUAGE_CODE
 
 
 @task()
+def run_bulk_action(action_id):
+    """Hide what an organizer's bulk action found, in batches (signatories.investigation)."""
+    from signatories.investigation import run_bulk
+
+    run_bulk(action_id)
+
+
+@task()
 def roll_up_counts():
     """Fold the counts' pending changes into the per-letter totals (see CountDelta)."""
     roll_up()
