@@ -215,7 +215,8 @@ def start_bulk_hide(letter, *, form, reason, by):
     # The window closes now at the latest: signatures arriving while the action runs were
     # not in the preview.
     now = timezone.now()
-    if form.cleaned_data.get("until") is None or form.cleaned_data["until"] > now:
+    since, until = form.cleaned_data.get("since"), form.cleaned_data.get("until")
+    if (until is None or until > now) and (since is None or since < now):
         filters["until"] = timezone.localtime(now).strftime("%Y-%m-%dT%H:%M:%S.%f")
     # The action, its audit row and its queued task exist together or not at all.
     with transaction.atomic():

@@ -92,7 +92,7 @@ def bulk_hide(request, letter, membership):
     context["filters"] = form.as_filters()
     if not posted:
         return render(request, "signatories/investigate/bulk_preview.html", context)
-    if not reason_form.is_valid():
+    if not reason_form.is_valid() or not context["total"]:
         return render(request, "signatories/investigate/bulk_preview.html", context, status=400)
     action = start_bulk_hide(
         letter, form=form, reason=reason_form.cleaned_data["reason"], by=request.user

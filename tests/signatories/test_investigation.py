@@ -209,6 +209,17 @@ def test_bulk_hide_needs_a_search_and_a_reason(client, letter, owner):
     assert Signature.objects.get().hidden_at is None
 
 
+def test_a_search_with_nothing_to_hide_starts_nothing(client, letter, owner):
+    make_signature(letter, email="a@example.org", signed_at=T0)
+
+    future = client.post(HIDE, {"since": "2099-01-01T00:00", "reason": "Flood"})
+    nothing = client.post(HIDE, {"domain": "spam.example", "reason": "Flood"})
+
+    assert (future.status_code, nothing.status_code) == (400, 400)
+    assert "Nothing to hide" in nothing.text
+    assert not BulkAction.objects.exists()
+
+
 def test_bulk_hide_runs_corrects_counts_and_is_audited(client, letter, owner, immediate_on_commit):
     spam = [make_signature(letter, email=f"bot{n}@spam.example") for n in range(5)]
     make_signature(letter, email="bot@spam.example", level=Level.PENDING)
