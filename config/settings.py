@@ -395,5 +395,10 @@ COUNT_ROLL_UP_SECONDS = env_int("COUNT_ROLL_UP_SECONDS", 2)
 CONFIRMATION_MAX_AGE_DAYS = env_int("CONFIRMATION_MAX_AGE_DAYS", 7)
 # A signature gets at most this many emails, so the form cannot be used to spam someone.
 MAX_EMAILS_PER_SIGNATURE = env_int("MAX_EMAILS_PER_SIGNATURE", 5)
+# Hourly abuse reports (manage.py send_abuse_reports) tell a letter's owners about an hour
+# with at least this many signatures from one client address (an IPv6 /64) or one email
+# domain (shared webmail domains excepted).
+ABUSE_REPORT_IP_THRESHOLD = env_int("ABUSE_REPORT_IP_THRESHOLD", 20)
+ABUSE_REPORT_DOMAIN_THRESHOLD = env_int("ABUSE_REPORT_DOMAIN_THRESHOLD", 100)
 # Each open letter page polls its count about this often (±30%); raise it to shed load.
 LIVE_COUNT_INTERVAL_SECONDS = env_int("LIVE_COUNT_INTERVAL_SECONDS", 15)

@@ -42,7 +42,11 @@ SIGNATORY = {
     "required": ["name", "affiliation", "role", "level", "organization", "signed_at", "notable"],
     "properties": {
         "name": {"type": "string"},
-        "affiliation": {"type": "string"},
+        "affiliation": {
+            "type": "string",
+            "description": "Empty when the signer chose to be listed by name only; "
+            "role is then empty and organization null too.",
+        },
         "role": {"type": "string"},
         "level": {"type": "string", "enum": LEVELS},
         "organization": {

@@ -5,6 +5,7 @@ accepting an invitation (which needs only a login)."""
 from django.urls import path
 
 from letters import drafting, lifecycle, organize, organizers
+from signatories import investigation_views
 
 app_name = "organize"
 
@@ -34,5 +35,12 @@ urlpatterns = [
         "<slug:slug>/invitations/<int:pk>/revoke/",
         organizers.revoke_invitation,
         name="revoke_invitation",
+    ),
+    path("<slug:slug>/investigate/", investigation_views.investigate, name="investigate"),
+    path("<slug:slug>/investigate/hide/", investigation_views.bulk_hide, name="bulk_hide"),
+    path(
+        "<slug:slug>/investigate/bulk/<int:action_id>/",
+        investigation_views.bulk_action,
+        name="bulk_action",
     ),
 ]

@@ -17,11 +17,13 @@ API_PAGE_SIZE = 100
 
 
 def signatory_json(signature):
-    organization = signature.organization
+    # A signer who chose "name only" is published without affiliation, role or organization.
+    shown = signature.show_affiliation
+    organization = signature.organization if shown else None
     return {
         "name": signature.name,
-        "affiliation": signature.affiliation,
-        "role": signature.role,
+        "affiliation": signature.affiliation if shown else "",
+        "role": signature.role if shown else "",
         "level": signature.level,
         "organization": {"name": organization.name, "ror_id": organization.ror_id}
         if organization

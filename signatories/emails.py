@@ -21,5 +21,28 @@ def send_already_signed(signature):
             "signature": signature,
             "letter": signature.letter,
             "url": signature.letter.get_absolute_url(),
+            "manage_url": signature.manage_url(),
         },
+    )
+
+
+def send_manage_link(signature):
+    """The signer's link to change how they are shown, download their data or withdraw."""
+    send_templated(
+        "manage",
+        to=signature.email,
+        context={
+            "signature": signature,
+            "letter": signature.letter,
+            "url": signature.manage_url(),
+        },
+    )
+
+
+def send_abuse_report(letter, *, to, hour, groups):
+    """An owner's hourly report of signatures from one address or domain above thresholds."""
+    send_templated(
+        "abuse-report",
+        to=to,
+        context={"letter": letter, "hour": hour, "groups": groups},
     )

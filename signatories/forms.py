@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from signatories.addresses import canonical_email
 from signatories.listing import BadCursor, decode_cursor
-from signatories.models import Level, Organization, organization_for_affiliation
+from signatories.models import Display, Level, Organization, organization_for_affiliation
 
 # Zero-width (non-)joiners are format characters that Persian and Indic names need.
 ALLOWED_FORMAT_CHARACTERS = "\t\n\r\u200c\u200d"
@@ -241,8 +241,31 @@ class SignatoryFilterForm(forms.Form):
         signatures = signatures.search(data["q"])
         if data["level"]:
             signatures = signatures.filter(level=data["level"])
+        # Filters by organization pass over signers listed by name only: a filter that found
+        # them would publish the affiliation they chose to withhold.
         if data["organization"]:
-            signatures = signatures.filter(organization__ror_id=data["organization"])
+            signatures = signatures.filter(
+                organization__ror_id=data["organization"], show_affiliation=True
+            )
         if data["country"]:
-            signatures = signatures.filter(organization__country_code=data["country"])
+            signatures = signatures.filter(
+                organization__country_code=data["country"], show_affiliation=True
+            )
         return signatures
+
+
+class ManageForm(forms.Form):
+    """The signer's choices on the manage page."""
+
+    display = forms.ChoiceField(
+        label=_("How your signature is shown"), choices=Display.choices, widget=forms.RadioSelect
+    )
+    notify_changes = forms.BooleanField(
+        label=_("Email me if the letter's text changes materially"), required=False
+    )
+
+
+class ManageRequestForm(forms.Form):
+    """ "Email me my manage link": the address the signer signed with."""
+
+    email = forms.EmailField(label=_("The email address you signed with"), max_length=254)

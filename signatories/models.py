@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
-from letters.models import letter_changed
+from letters.models import AuditEvent, letter_changed
 from signatories.addresses import canonical_email, email_domain
 from signatories.domains import matching_domain, normalise_domain
 from signatories.names import name_keys, names_match
@@ -55,6 +55,23 @@ class Review(models.TextChoices):
 UNPUBLISHED_REVIEWS = [Review.HELD, Review.FLAGGED, Review.REJECTED]
 QUEUE_REVIEWS = [Review.HELD, Review.FLAGGED, Review.REQUESTED]
 CONFIRM_SALT = "signatories.confirm"
+# Its own salt, so a confirmation link can never be replayed as a manage link or back.
+MANAGE_SALT = "signatories.manage"
+
+
+class Display(models.TextChoices):
+    """How a signer chooses to be shown: the pair (public, show_affiliation) as one choice."""
+
+    NAME_AND_AFFILIATION = "name_and_affiliation", _("My name with my affiliation and role")
+    NAME_ONLY = "name_only", _("My name only")
+    HIDDEN = "hidden", _("Count my signature but do not list my name")
+
+
+DISPLAY_FIELDS = {
+    Display.NAME_AND_AFFILIATION: {"public": True, "show_affiliation": True},
+    Display.NAME_ONLY: {"public": True, "show_affiliation": False},
+    Display.HIDDEN: {"public": False, "show_affiliation": False},
+}
 
 
 def fold(text):
@@ -179,7 +196,10 @@ class SignatureQuerySet(models.QuerySet):
         query = query.strip()
         if not query:
             return self
-        return self.filter(Q(name__icontains=query) | Q(affiliation__icontains=query))
+        # The affiliation of a signer listed by name only must not be findable either.
+        return self.filter(
+            Q(name__icontains=query) | Q(affiliation__icontains=query, show_affiliation=True)
+        )
 
     def true_counts_by_letter(self, letter_ids):
         """Counts computed from the signatures themselves: the slow truth the recount uses."""
@@ -406,8 +426,11 @@ class Signature(models.Model):
         signature.request_email()
         return signature
 
-    def request_email(self):
+    def request_email(self, *, manage=False):
         """Queue this signature's email (confirmation link, or "already signed").
+
+        With `manage`, a confirmed signature is sent its manage link instead of "already
+        signed" (a pending one still gets its confirmation link: that is what it needs).
 
         The request is counted in the same UPDATE that checks the cap, so no burst of
         submissions can make us send more than MAX_EMAILS_PER_SIGNATURE.
@@ -424,7 +447,9 @@ class Signature(models.Model):
         # The email is written in the language the signer is using the site in; the worker that
         # sends it has no request to read that from.
         language = get_language() or settings.LANGUAGE_CODE
-        transaction.on_commit(lambda: send_signature_email.enqueue(self.pk, sequence, language))
+        transaction.on_commit(
+            lambda: send_signature_email.enqueue(self.pk, sequence, language, manage=manage)
+        )
         return True
 
     @property
@@ -549,6 +574,96 @@ class Signature(models.Model):
     def withdraw(self):
         """The signer takes their signature back: out of lists and counts at once."""
         return self.change_state({"withdrawn_at": timezone.now()}, withdrawn_at__isnull=True)
+
+    @property
+    def display(self):
+        if not self.public:
+            return Display.HIDDEN
+        return Display.NAME_AND_AFFILIATION if self.show_affiliation else Display.NAME_ONLY
+
+    def change_display(self, *, display, notify_changes):
+        """The signer's own choice of how they are shown and whether we may email them.
+
+        Returns False when the signature was withdrawn meanwhile. Each change is audited.
+        """
+        before = {"display": self.display.value, "notify_changes": self.notify_changes}
+        after = {"display": Display(display).value, "notify_changes": notify_changes}
+        if before == after:
+            return True
+        # The audit rows commit with the change or not at all.
+        with transaction.atomic():
+            changes = {**DISPLAY_FIELDS[Display(display)], "notify_changes": notify_changes}
+            if not self.change_state(changes, withdrawn_at__isnull=True):
+                return False
+            if before["display"] != after["display"]:
+                AuditEvent.record(
+                    letter=self.letter,
+                    actor="signer",
+                    action="signature.display_changed",
+                    target=self,
+                    before=before["display"],
+                    after=after["display"],
+                )
+            if before["notify_changes"] != after["notify_changes"]:
+                AuditEvent.record(
+                    letter=self.letter,
+                    actor="signer",
+                    action="signature.notify_changed",
+                    target=self,
+                    notify_changes=notify_changes,
+                )
+        return True
+
+    def withdraw_by_signer(self):
+        """`withdraw`, asked for through the manage link; the audit keeps the fact."""
+        # The audit row commits with the withdrawal, so no withdrawal goes unrecorded.
+        with transaction.atomic():
+            if not self.withdraw():
+                return False
+            AuditEvent.record(
+                letter=self.letter, actor="signer", action="signature.withdrawn", target=self
+            )
+        return True
+
+    def personal_data(self):
+        """Everything we hold about this signer, for them to download: their own data."""
+        skip = {"id", "letter", "revision", "organization", "reviewed_by", "hidden_by"}
+        data = {
+            field.name: field.value_from_object(self)
+            for field in self._meta.concrete_fields
+            if field.name not in skip
+        }
+        organization = self.organization
+        data |= {
+            "letter": {"slug": self.letter.slug, "title": self.letter.title},
+            "revision": self.revision.number,
+            "organization": {"name": organization.name, "ror_id": organization.ror_id}
+            if organization
+            else None,
+            "display": self.display.value,
+        }
+        return data
+
+    def manage_token(self):
+        return signing.dumps(self.pk, salt=MANAGE_SALT, compress=True)
+
+    def manage_url(self):
+        path = reverse("signatories:manage", args=[self.letter.slug, self.manage_token()])
+        return settings.SITE_URL + path
+
+    @classmethod
+    def from_manage_token(cls, token):
+        """The live signature a manage token names.
+
+        Manage links do not expire: a signer may come back years later to withdraw. Raises
+        signing.BadSignature for anything forged or mangled and cls.DoesNotExist when the
+        signature is gone or withdrawn.
+        """
+        pk = signing.loads(token, salt=MANAGE_SALT)
+        # Not isinstance: bool is an int, and a payload of true would name signature 1.
+        if type(pk) is not int:
+            raise signing.BadSignature("unexpected payload")
+        return cls.objects.live().select_related("letter", "organization").get(pk=pk)
 
     def confirmation_token(self):
         return signing.dumps(self.pk, salt=CONFIRM_SALT, compress=True)
@@ -743,3 +858,57 @@ def recount(letter):
                     count=wanted, updated_at=timezone.now()
                 )
     return drift
+
+
+class BulkAction(models.Model):
+    """A bulk invalidation: every signature an investigation search finds is hidden, in batches.
+
+    `filters` is the search as its form submitted it (signatories.investigation.SearchForm),
+    with the time window closed at the moment of the preview, so the action touches the
+    signatures the organizer was shown and not the ones that arrive while it runs.
+    """
+
+    letter = models.ForeignKey(
+        "letters.Letter", on_delete=models.CASCADE, related_name="bulk_actions"
+    )
+    filters = models.JSONField(default=dict)
+    reason = models.CharField(max_length=500)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    total = models.PositiveIntegerField(
+        default=0, help_text="Signatures the search found, not yet hidden, at the preview."
+    )
+    done = models.PositiveIntegerField(default=0, help_text="Signatures this action has hidden.")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(reason__gt=""), name="bulkaction_has_reason")
+        ]
+
+    def __str__(self):
+        return f"Hide {self.total} signatures on {self.letter_id}: {self.reason[:60]}"
+
+
+class AbuseReport(models.Model):
+    """One hourly abuse report for one letter: recorded so each hour is reported once."""
+
+    letter = models.ForeignKey(
+        "letters.Letter", on_delete=models.CASCADE, related_name="abuse_reports"
+    )
+    hour = models.DateTimeField(help_text="Start of the hour the report covers.")
+    findings = models.JSONField(default=dict)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-hour"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "hour"], name="abusereport_once_per_hour")
+        ]
+
+    def __str__(self):
+        return f"{self.letter_id} {self.hour:%Y-%m-%d %H:00}"

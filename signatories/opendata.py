@@ -34,7 +34,10 @@ OPEN_DATA_FIELDS = [
     "notable",
     "signed_at",
     "confirmed_at",
+    "show_affiliation",
 ]
+# Blanked for a signer who chose to be listed by name only.
+AFFILIATION_COLUMNS = ["affiliation", "role", "organization", "ror_id", "country"]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -51,8 +54,10 @@ def open_data_rows(signatures):
         .values_list(*OPEN_DATA_FIELDS)
         .iterator(chunk_size=2000)
     )
-    for row in rows:
+    for *row, show_affiliation in rows:
         record = dict(zip(OPEN_DATA_COLUMNS, row, strict=True))
+        if not show_affiliation:
+            record.update(dict.fromkeys(AFFILIATION_COLUMNS, ""))
         record["id"] = str(record["id"])
         record["signed_at"] = record["signed_at"].isoformat()
         record["confirmed_at"] = record["confirmed_at"].isoformat()

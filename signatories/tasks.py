@@ -8,8 +8,9 @@ from signatories.models import Signature, roll_up
 
 
 @task()
-def send_signature_email(signature_id, sequence, language=settings.LANGUAGE_CODE):
-    """Send the email a signature is owed: its confirmation link, or "you have already signed".
+def send_signature_email(signature_id, sequence, language=settings.LANGUAGE_CODE, manage=False):
+    """Send the email a signature is owed: its confirmation link, "you have already signed",
+    or (asked for with `manage`) its manage link.
 
     `sequence` is the request number counted when the email was asked for. A task that runs
     twice, or after a later request was already served, finds emails_sent caught up and sends
@@ -30,10 +31,20 @@ def send_signature_email(signature_id, sequence, language=settings.LANGUAGE_CODE
         with translation.override(language):
             if signature.is_pending:
                 emails.send_confirmation(signature)
+            elif manage:
+                emails.send_manage_link(signature)
             else:
                 emails.send_already_signed(signature)
         signature.emails_sent = sequence
         signature.save(update_fields=["emails_sent"])
+
+
+@task()
+def run_bulk_action(action_id):
+    """Hide what an organizer's bulk action found, in batches (signatories.investigation)."""
+    from signatories.investigation import run_bulk
+
+    run_bulk(action_id)
 
 
 @task()

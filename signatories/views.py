@@ -128,7 +128,9 @@ def confirm(request, slug, token):
         return render(
             request, "signatories/confirm.html", {"letter": letter, "signature": signature}
         )
-    signature.confirm()
+    if signature.confirm():
+        # The manage link goes by email too, so the signer keeps it after closing this page.
+        signature.request_email(manage=True)
     return render_confirmed(request, letter, signature, already=False)
 
 
@@ -140,6 +142,7 @@ def render_confirmed(request, letter, signature, *, already):
         "held": signature.review in UNPUBLISHED_REVIEWS,
         "counted": Signature.objects.counted().filter(pk=signature.pk).exists(),
         "listed": Signature.objects.listed(letter).filter(pk=signature.pk).exists(),
+        "manage_url": signature.manage_url(),
     }
     return render(request, "signatories/confirmed.html", context)
 

@@ -400,6 +400,15 @@ def test_signer_confirms_by_email_and_is_counted_and_listed(site):
     leaks = [url for url, r in public_responses.items() if EMAIL.casefold() in r.text.casefold()]
     assert leaks == []
 
+    # Confirming sends the separate manage link (issue 7), which opens the signer's own page.
+    _, manage = site.mail.wait_for(EMAIL, 2)
+    assert "Manage your signature" in manage["Subject"]
+    [manage_link] = email_links(manage, site.url)
+    assert "/manage/" in manage_link
+    manage_page = client.get(manage_link)
+    assert manage_page.status == 200, manage_page.text
+    assert NAME in manage_page.text
+
     # The same person signs again, typing the address in another case.
     again = client.post(
         f"/letters/{letter.slug}/sign/",
@@ -415,7 +424,7 @@ def test_signer_confirms_by_email_and_is_counted_and_listed(site):
 
     # The same answer as to a new signer: the form never tells whether an address has signed.
     assert (again.status, again.headers["Location"]) == (303, signed.headers["Location"])
-    _, notice = site.mail.wait_for(EMAIL, 2)
+    _, _, notice = site.mail.wait_for(EMAIL, 3)
     assert "already signed" in notice["Subject"]
     assert not any("/confirm/" in link for link in email_links(notice, site.url))
     assert sorted(Signature.objects.filter(letter=letter).values_list("name", "level")) == [
