@@ -414,7 +414,7 @@ SITE_SETTINGS_CACHE_SECONDS = env_int("SITE_SETTINGS_CACHE_SECONDS", 10)
 # Proof of work (ALTCHA), shown only when a letter or the site switches it on. Its challenges
 # are signed with their own key, derived from SECRET_KEY unless set.
 ALTCHA_HMAC_KEY = env_str("ALTCHA_HMAC_KEY") or f"altcha:{SECRET_KEY}"
-ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 200_000)
+ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 100_000)
 
 # Retention (see the privacy page): unconfirmed signatures are deleted after this many days;
 # this many days after a letter closes, its signatures' emails and client addresses are erased.
