@@ -84,7 +84,7 @@ class SiteSettings(models.Model):
         "Signatures per letter per email domain per minute (large mail providers are exempt)."
     )
     domain_daily = limit_field("Signatures per letter per email domain per day.")
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "site settings"
@@ -132,7 +132,7 @@ class SharedNetwork(models.Model):
         help_text="An IPv4 or IPv6 network, as in 192.0.2.0/24 or 2001:db8::/48.",
     )
     description = models.CharField(max_length=200, help_text="Whose network, and why.")
-    added_at = models.DateTimeField(default=timezone.now)
+    added_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["cidr"]

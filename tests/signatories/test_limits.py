@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.core import mail
+from django.test import Client
 from pytest_django.asserts import assertContains
 
 from signatories.limits import client_key, domain_key, refusal_reason, refusals
@@ -243,3 +244,32 @@ def test_redis_counters_are_atomic_under_concurrency_and_expire(redis_cache):
     [key] = list(client.scan_iter(f"{prefix}:*:limit:test"))
     assert int(client.get(key)) == 400
     assert 55 <= client.ttl(key) <= 60
+
+
+def test_behind_the_trusted_proxy_ipv6_clients_are_limited_per_slash_64(
+    letter, small_limits, settings
+):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    client = Client()  # built after the setting, so its middleware reads it
+
+    for i in range(1, 6):
+        client.post(
+            "/letters/ai-risk/sign/",
+            sign_data(email=f"s{i}@gmail.com"),
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"2001:db8:7:7::{i:x}, 10.0.0.9",
+        )
+    # A forged header from a peer that is not a trusted proxy is ignored.
+    client.post(
+        "/letters/ai-risk/sign/",
+        sign_data(email="forged@gmail.com"),
+        REMOTE_ADDR="2001:db8:9::1",
+        HTTP_X_FORWARDED_FOR="198.51.100.99",
+    )
+
+    assert sorted(Signature.objects.values_list("email", "client_ip")) == [
+        ("forged@gmail.com", "2001:db8:9::1"),
+        ("s1@gmail.com", "2001:db8:7:7::1"),
+        ("s2@gmail.com", "2001:db8:7:7::2"),
+        ("s3@gmail.com", "2001:db8:7:7::3"),
+    ]

@@ -2,6 +2,7 @@
 
 import base64
 import html
+import ipaddress
 import json
 import re
 
@@ -11,7 +12,7 @@ from django.core import mail
 from pytest_django.asserts import assertContains, assertNotContains
 
 from signatories.models import Signature, roll_up
-from signatories.safeguards import SiteSettings
+from signatories.safeguards import SharedNetwork, SiteSettings
 from tests.builders import make_signature, sign_data
 from tools.altcha_assets import OUTPUT, assets
 
@@ -171,3 +172,36 @@ def test_the_site_switch_challenges_every_letter(client, letter):
 def test_our_copies_of_the_widget_stylesheet_and_worker_match_the_installed_package():
     # After upgrading django-altcha, run `uv run python -m tools.altcha_assets`.
     assert {name: (OUTPUT / name).read_text() for name in assets()} == assets()
+
+
+def test_an_operator_pauses_signing_in_the_admin_without_a_deploy(client, letter, admin_user):
+    client.force_login(admin_user)
+
+    saved = client.post(
+        "/admin/signatories/sitesettings/add/",
+        {"signing_paused": "on", "banner": "Signing paused while we investigate.", "ip_burst": "5"},
+    )
+
+    assert saved.status_code == 302
+    page = client.get("/letters/ai-risk/")
+    assertContains(page, "Signing is paused for the moment.")
+    assertContains(page, "Signing paused while we investigate.")
+    assert SiteSettings.current().limits()["ip_burst"] == 5
+    # One row only: the add page is gone once it exists.
+    assert client.get("/admin/signatories/sitesettings/add/").status_code == 403
+
+
+def test_an_operator_lists_a_shared_network_in_the_admin(client, letter, admin_user):
+    client.force_login(admin_user)
+
+    bad = client.post(
+        "/admin/signatories/sharednetwork/add/", {"cidr": "campus", "description": "Campus"}
+    )
+    good = client.post(
+        "/admin/signatories/sharednetwork/add/",
+        {"cidr": "192.0.2.0/24", "description": "Conference Wi-Fi"},
+    )
+
+    assertContains(bad, "Enter an IP address or a CIDR such as 192.0.2.0/24.")
+    assert good.status_code == 302
+    assert SharedNetwork.contains(ipaddress.ip_address("192.0.2.77"))
