@@ -37,3 +37,21 @@ def test_a_signer_solves_the_challenge_and_signs_with_no_csp_violation(live_serv
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     assert violations == []
     assert list(Signature.objects.values_list("email", flat=True)) == ["ada.quinn@example.org"]
+
+
+def test_the_privacy_page_banner_and_paused_form_are_accessible(live_server, page):
+    from signatories.safeguards import SiteSettings
+
+    make_letter(slug="ai-risk", signing_paused=True)
+    SiteSettings(banner="Maintenance tonight at 22:00 UTC.").save_and_apply()
+
+    page.goto(live_server.url + "/privacy/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Privacy: what we keep, and for how long"
+    )
+    expect(page.get_by_role("status")).to_have_text("Maintenance tonight at 22:00 UTC.")
+    assert_accessible(page)
+
+    page.goto(live_server.url + "/letters/ai-risk/")
+    expect(page.get_by_text("Signing is paused for the moment.")).to_be_visible()
+    assert_accessible(page)
