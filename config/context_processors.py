@@ -3,7 +3,13 @@ from django.conf import settings
 
 def site(request):
     """Settings that pages quote to visitors, so the words match what is in force."""
-    return {"confirmation_max_age_days": settings.CONFIRMATION_MAX_AGE_DAYS}
+    from signatories.safeguards import SiteSettings
+
+    return {
+        "confirmation_max_age_days": settings.CONFIRMATION_MAX_AGE_DAYS,
+        # The operator's banner and switches, read through the cache (no query per page).
+        "site_settings": SiteSettings.current(),
+    }
 
 
 def organizer(request):

@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.mfa",
     "allauth.socialaccount.providers.orcid",
+    "django_altcha",
     "letters",
     "signatories",
 ]
@@ -162,6 +163,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "config.admin_security.AdminTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.security.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -223,6 +225,8 @@ DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": parse_cache_url(env_str("CACHE_URL"))}
+# Lets several sites (or test runs) share one Redis without reading each other's counters.
+CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX")
 
 MAILERS = {"default": parse_email_url(env_str("EMAIL_URL", "console://"))}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Undersigned <noreply@localhost>")
@@ -356,6 +360,28 @@ SECURE_CSP = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Powerful browser features no page of ours uses, switched off for every response (and for
+# anything a page might frame) by config.security.PermissionsPolicyMiddleware.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+}
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -402,3 +428,26 @@ ABUSE_REPORT_IP_THRESHOLD = env_int("ABUSE_REPORT_IP_THRESHOLD", 20)
 ABUSE_REPORT_DOMAIN_THRESHOLD = env_int("ABUSE_REPORT_DOMAIN_THRESHOLD", 100)
 # Each open letter page polls its count about this often (±30%); raise it to shed load.
 LIVE_COUNT_INTERVAL_SECONDS = env_int("LIVE_COUNT_INTERVAL_SECONDS", 15)
+
+# Abuse safeguards (see README, "Rate limits"): signatures per letter, counted per client
+# address (an IPv6 client per /64) and per email domain, in a one-minute burst window and a
+# one-day window. The admin's Site settings override each one without a deploy.
+SIGNING_LIMITS = {
+    "ip_burst": env_int("SIGN_LIMIT_IP_BURST", 10),
+    "ip_daily": env_int("SIGN_LIMIT_IP_DAILY", 100),
+    "shared_network_burst": env_int("SIGN_LIMIT_SHARED_NETWORK_BURST", 60),
+    "shared_network_daily": env_int("SIGN_LIMIT_SHARED_NETWORK_DAILY", 1000),
+    "domain_burst": env_int("SIGN_LIMIT_DOMAIN_BURST", 60),
+    "domain_daily": env_int("SIGN_LIMIT_DOMAIN_DAILY", 1000),
+}
+# How long a change to the admin's Site settings may take to reach every web process.
+SITE_SETTINGS_CACHE_SECONDS = env_int("SITE_SETTINGS_CACHE_SECONDS", 10)
+# Proof of work (ALTCHA), shown only when a letter or the site switches it on. Its challenges
+# are signed with their own key, derived from SECRET_KEY unless set.
+ALTCHA_HMAC_KEY = env_str("ALTCHA_HMAC_KEY") or f"altcha:{SECRET_KEY}"
+ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 100_000)
+
+# Retention (see the privacy page): unconfirmed signatures are deleted after this many days;
+# this many days after a letter closes, its signatures' emails and client addresses are erased.
+UNCONFIRMED_RETENTION_DAYS = env_int("UNCONFIRMED_RETENTION_DAYS", 30)
+CLOSED_LETTER_RETENTION_DAYS = env_int("CLOSED_LETTER_RETENTION_DAYS", 90)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("letters/<slug:slug>/history/compare/", history.compare, name="compare"),
     path("letters/<slug:slug>/history/<int:old>..<int:new>/", history.diff, name="diff"),
     path("letters/<slug:slug>/unsubscribe/<str:token>/", lifecycle.unsubscribe, name="unsubscribe"),
+    path("privacy/", views.privacy, name="privacy"),
 ]

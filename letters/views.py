@@ -10,9 +10,10 @@ from django.views.decorators.http import require_safe
 from config.db_router import read_from_replica
 from letters.models import Letter
 from letters.versions import version_context
-from signatories.forms import SignForm
+from signatories.forms import SignForm, challenge_form
 from signatories.models import Signature
 from signatories.orcid import orcid_account, record_name
+from signatories.safeguards import signing_paused
 
 RECENT_SIGNATORIES = 10
 
@@ -34,7 +35,7 @@ def index(request):
     return render(request, "letters/index.html", {"rows": rows})
 
 
-def render_letter(request, letter, form=None, status=200):
+def render_letter(request, letter, form=None, status=200, challenge=None):
     """The letter page; the sign view re-renders it with a bound form on errors.
 
     `letter` comes from public_letter(slug, language=…), which decides the version shown.
@@ -57,6 +58,9 @@ def render_letter(request, letter, form=None, status=200):
         .order_by("-confirmed_at", "-id")[:RECENT_SIGNATORIES],
         "form": form,
         "accepts_signatures": letter.accepts_signatures(),
+        # Kill switch and proof of work (signatories/safeguards.py).
+        "signing_paused": signing_paused(letter),
+        "challenge": challenge or challenge_form(request, letter, bound=False),
     }
     return render(request, "letters/detail.html", context, status=status)
 
@@ -73,6 +77,18 @@ def detail(request, slug):
 @require_safe
 def how_we_verify(request):
     return render(request, "letters/how_we_verify.html")
+
+
+@require_safe
+def privacy(request):
+    """What we keep and for how long, from the settings in force, so the page cannot drift."""
+    context = {
+        "unconfirmed_days": settings.UNCONFIRMED_RETENTION_DAYS,
+        "closed_days": settings.CLOSED_LETTER_RETENTION_DAYS,
+        "confirmation_days": settings.CONFIRMATION_MAX_AGE_DAYS,
+        "max_emails": settings.MAX_EMAILS_PER_SIGNATURE,
+    }
+    return render(request, "letters/privacy.html", context)
 
 
 @require_safe

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from letters.models import Letter, letter_changed
 from signatories.models import Organization, OrganizationDomain, ReviewItem, Signature
+from signatories.safeguards import LIMIT_FIELDS, SharedNetwork, SiteSettings
 
 
 class ReasonForm(forms.Form):
@@ -238,3 +239,46 @@ class OrganizationAdmin(admin.ModelAdmin):
         # Keep the display name findable by the affiliation matcher and autocomplete.
         organization = form.instance
         organization.set_names(organization.names.values_list("name", flat=True))
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(admin.ModelAdmin):
+    """The kill switches and rate limits: one row, in force within seconds of saving."""
+
+    fieldsets = [
+        (
+            _("Kill switches"),
+            {"fields": ["signing_paused", "counting_paused", "challenge_required", "banner"]},
+        ),
+        (
+            _("Rate limits (empty: the environment's default)"),
+            {"fields": LIMIT_FIELDS},
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return not SiteSettings.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.save_and_apply()
+
+
+@admin.register(SharedNetwork)
+class SharedNetworkAdmin(admin.ModelAdmin):
+    list_display = ["cidr", "description", "added_at"]
+    search_fields = ["cidr", "description"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        SharedNetwork.forget()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        SharedNetwork.forget()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        SharedNetwork.forget()

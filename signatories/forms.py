@@ -1,13 +1,17 @@
 import unicodedata
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
+from django_altcha import AltchaField
 
 from signatories.addresses import canonical_email
 from signatories.listing import BadCursor, decode_cursor
 from signatories.models import Display, Level, Organization, organization_for_affiliation
+from signatories.safeguards import challenge_required
 
 # Zero-width (non-)joiners are format characters that Persian and Indic names need.
 ALLOWED_FORMAT_CHARACTERS = "\t\n\r\u200c\u200d"
@@ -269,3 +273,41 @@ class ManageRequestForm(forms.Form):
     """ "Email me my manage link": the address the signer signed with."""
 
     email = forms.EmailField(label=_("The email address you signed with"), max_length=254)
+
+
+class ChallengeForm(forms.Form):
+    """The proof-of-work challenge (ALTCHA), asked only of a letter under attack.
+
+    Self-hosted: the challenge is made and checked here, and the widget's script, stylesheet and
+    worker are our own static files, so the strict CSP holds (see static/altcha/README).
+    """
+
+    altcha = AltchaField(
+        label=_("Verification"),
+        hidefooter=True,
+        # The logo is a link marked aria-hidden yet focusable, which fails the axe scan.
+        hidelogo=True,
+        error_messages={
+            "required": _("Tick the verification box and wait for it to finish, then sign."),
+            "invalid": _("The verification did not complete. Tick the box again, then sign."),
+            "error": _("The verification did not complete. Tick the box again, then sign."),
+            "replay": _("The verification did not complete. Tick the box again, then sign."),
+        },
+    )
+
+    def __init__(self, *args, worker_url, **kwargs):
+        super().__init__(*args, **kwargs)
+        options = self.fields["altcha"].widget.options
+        # The widget builds its worker with new URL(…), which needs an absolute address.
+        options["workerurl"] = worker_url
+        # How much work: a browser tries about half this many hashes on average.
+        options["maxnumber"] = settings.ALTCHA_MAX_NUMBER
+
+
+def challenge_form(request, letter, *, bound=True):
+    """The letter's challenge form (bound to the POST when signing), or None when not required."""
+    if not challenge_required(letter):
+        return None
+    worker_url = request.build_absolute_uri(static("altcha/worker.js"))
+    data = request.POST if bound and request.method == "POST" else None
+    return ChallengeForm(data, worker_url=worker_url)

@@ -15,6 +15,10 @@ from signatories.addresses import canonical_email, email_domain
 from signatories.domains import matching_domain, normalise_domain
 from signatories.names import name_keys, names_match
 
+# The admin-editable switches live in signatories/safeguards.py; importing them here registers
+# them with the app.
+from signatories.safeguards import SharedNetwork, SiteSettings, counting_paused  # noqa: F401
+
 
 class Level(models.TextChoices):
     """Verification levels, weakest first. A signature counts once, at its level."""
@@ -221,6 +225,9 @@ class SignatureQuerySet(models.QuerySet):
         rolled = LetterCount.objects.filter(letter_id__in=letter_ids).values_list(
             "letter_id", "level", "count"
         )
+        if counting_paused():
+            # Kill switch: counts stand still at the last roll-up until an operator resumes.
+            return add_counts(empty_counts(letter_ids), rolled)
         pending = (
             CountDelta.objects.filter(letter_id__in=letter_ids)
             .values_list("letter_id", "level")
@@ -803,6 +810,9 @@ def roll_up(letter_ids=None):
     Changes recorded while it runs wait for the next roll-up; reads add pending changes, so
     counts are exact meanwhile.
     """
+    if counting_paused():
+        # The deltas wait; the first roll-up after the operator resumes folds them all in.
+        return 0
     # Folding and deleting happen in one transaction: a delta is either still pending or
     # already in LetterCount, never both and never neither.
     with transaction.atomic():

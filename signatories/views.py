@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from config.db_router import read_from_replica
 from config.http import allow_any_origin, public_cacheable
 from letters.views import public_letter, render_letter
-from signatories.forms import SignatoryFilterForm, SignForm
+from signatories.forms import SignatoryFilterForm, SignForm, challenge_form
+from signatories.limits import refused
 from signatories.listing import keyset_page
 from signatories.models import (
     UNPUBLISHED_REVIEWS,
@@ -39,6 +40,7 @@ from signatories.opendata import (
 )
 from signatories.orcid import employs, orcid_account
 from signatories.record import manifest
+from signatories.safeguards import signing_paused
 
 CONFIRMATION_MAX_AGE = settings.CONFIRMATION_MAX_AGE_DAYS * 24 * 3600
 
@@ -54,15 +56,36 @@ def render_closed(request, letter):
     return render(request, "signatories/closed.html", {"letter": letter}, status=403)
 
 
+PAUSED_RETRY_AFTER_SECONDS = 3600
+
+
+def render_paused(request, letter):
+    """Signing is paused by a kill switch: nothing is stored, and the signer may come back."""
+    response = render(request, "signatories/paused.html", {"letter": letter}, status=503)
+    response["Retry-After"] = str(PAUSED_RETRY_AFTER_SECONDS)
+    return response
+
+
 @require_POST
 def sign(request, slug):
     # On errors the page shows again in the version the signer was reading.
     letter = public_letter(slug, language=request.POST.get("language", ""))
     if not letter.accepts_signatures():
         return render_closed(request, letter)
+    # --- Abuse safeguards (signatories/safeguards.py, limits.py): the kill switch and the
+    # optional proof-of-work challenge.
+    if signing_paused(letter):
+        return render_paused(request, letter)
+    challenge = challenge_form(request, letter)
+    # --- End of safeguards.
     form = SignForm(request.POST, languages=letter.versions())
-    if not form.is_valid():
-        return render_letter(request, letter, form=form, status=400)
+    if not form.is_valid() or not (challenge is None or challenge.is_valid()):
+        return render_letter(request, letter, form=form, challenge=challenge, status=400)
+    # --- Abuse safeguards: a filled honeypot, or an address or domain over its limit, gets the
+    # same answer as a signer, with nothing stored and no email sent, so a script cannot probe.
+    if refused(request, letter, form.cleaned_data["email"]):
+        return see_other("signatories:check_email", slug=letter.slug)
+    # --- End of safeguards.
     account = orcid_account(request.user)
     orcid = {}
     if account is not None:

@@ -1,0 +1,157 @@
+"""Rate limits on signing, per letter: per client address and per email domain.
+
+Each limit has a burst window (a minute) and a sustained one (a day), counted in the cache
+(Redis in production) with an atomic increment, in fixed windows. A client is its address as
+config.proxies decided it (TRUSTED_PROXIES), except that an IPv6 client is its /64: one
+household or host gets a whole /64, and would otherwise have 2**64 addresses to rotate through.
+
+What a limited signer sees is the same 303 "check your email" page as everyone else: nothing is
+stored and no email is sent, and the refusal is logged and counted per letter and hour for the
+investigation reports. A script therefore cannot probe the limits by watching the answers; the
+price is that a real person behind a busy address gets no email, and the check-your-email page
+tells them to try again later when none arrives.
+"""
+
+import ipaddress
+import logging
+import time
+
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
+
+from signatories.addresses import canonical_email, email_domain
+from signatories.domains import is_shared, normalise_domain, registrable_domain
+from signatories.safeguards import SharedNetwork, SiteSettings
+
+logger = logging.getLogger("undersigned.abuse")
+
+BURST_SECONDS = 60
+DAY_SECONDS = 24 * 3600
+# Counters of refusals for the investigation reports, per letter and hour.
+REFUSED_KEEP_SECONDS = 8 * DAY_SECONDS
+
+
+def client_key(address):
+    """The unit a client address is limited as: an IPv4 address, or an IPv6 /64."""
+    if not address:
+        return "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def domain_key(email):
+    """The email's registrable domain (cs.example.edu → example.edu), or None when exempt.
+
+    Large mail providers are exempt: thousands of unrelated people share gmail.com, and the
+    per-address limit and the canonical-address constraint already hold there.
+    """
+    domain = normalise_domain(email_domain(canonical_email(email)))
+    if domain is None:
+        return "invalid"
+    if is_shared(domain):
+        return None
+    return registrable_domain(domain) or domain
+
+
+def increment(key, timeout):
+    """Add one to the counter at `key`, created with `timeout`; the new value. Atomic."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # One round trip: INCR creates the key at 1, and EXPIRE NX sets its lifetime only then,
+        # so a key can never be left without one.
+        full_key = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(full_key, write=True)
+        pipeline = client.pipeline()
+        pipeline.incr(full_key)
+        pipeline.expire(full_key, timeout, nx=True)
+        return pipeline.execute()[0]
+    # Local memory: add() creates the key if absent, incr() is atomic under the cache's lock.
+    if cache.add(key, 1, timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:
+        # Expired between the two calls: this hit starts a new window.
+        cache.add(key, 1, timeout)
+        return 1
+
+
+def over_limit(scope, letter_id, burst, daily, now):
+    """Count one attempt against `scope` in both windows; True when either is exceeded."""
+    exceeded = False
+    for window, limit in [(BURST_SECONDS, burst), (DAY_SECONDS, daily)]:
+        bucket = int(now // window)
+        key = f"limit:{letter_id}:{scope}:{window}:{bucket}"
+        if increment(key, window + 5) > limit:
+            exceeded = True
+    return exceeded
+
+
+def refusal_reason(letter, client_ip, email, now=None):
+    """Count this signing attempt; the name of the limit it exceeds, or None when allowed.
+
+    The domain is counted only for attempts the address limit let through, so a flood from one
+    address cannot use up a whole university's allowance.
+    """
+    now = time.time() if now is None else now
+    limits = SiteSettings.current().limits()
+    client = client_key(client_ip)
+    shared = client != "unknown" and SharedNetwork.contains(ipaddress.ip_network(client)[0])
+    prefix = "shared_network" if shared else "ip"
+    if over_limit(
+        f"ip:{client}", letter.pk, limits[f"{prefix}_burst"], limits[f"{prefix}_daily"], now
+    ):
+        return "address"
+    domain = domain_key(email)
+    if domain is not None and over_limit(
+        f"domain:{domain}", letter.pk, limits["domain_burst"], limits["domain_daily"], now
+    ):
+        return "domain"
+    return None
+
+
+# The honeypot: a field people never see or reach (signatories/_sign_form.html) that form-filling
+# scripts complete.
+HONEYPOT_FIELD = "homepage"
+
+
+def refused(request, letter, email):
+    """Whether to drop this valid signing attempt: a filled honeypot, or a limit exceeded.
+
+    A refusal is logged and counted; the caller answers exactly as it does to a real signer.
+    """
+    client_ip = request.META.get("REMOTE_ADDR") or None
+    if request.POST.get(HONEYPOT_FIELD, "").strip():
+        reason = "honeypot"
+    else:
+        reason = refusal_reason(letter, client_ip, email)
+    if reason is None:
+        return False
+    record_refusal(letter, reason, client_ip, email)
+    return True
+
+
+def record_refusal(letter, reason, client_ip, email="", now=None):
+    """Log a refused attempt and count it for the letter's hour (see refusals())."""
+    now = time.time() if now is None else now
+    hour = int(now // 3600)
+    increment(f"refused:{letter.pk}:{hour}:{reason}", REFUSED_KEEP_SECONDS)
+    logger.warning(
+        "Signing attempt refused: letter=%s reason=%s client=%s domain=%s",
+        letter.slug,
+        reason,
+        client_key(client_ip),
+        email_domain(email) if email else "-",
+    )
+
+
+def refusals(letter, hour):
+    """{reason: n} refused on `letter` in the hour starting at `hour` * 3600 (epoch seconds)."""
+    reasons = ["address", "domain", "honeypot"]
+    found = cache.get_many([f"refused:{letter.pk}:{hour}:{reason}" for reason in reasons])
+    return {reason: found.get(f"refused:{letter.pk}:{hour}:{reason}", 0) for reason in reasons}
