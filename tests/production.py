@@ -27,6 +27,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from django.conf import settings
+from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(settings.BASE_DIR)
 STARTUP_TIMEOUT = 30
@@ -47,6 +48,23 @@ def production_env(variables):
     env["PYTHONUNBUFFERED"] = "1"
     env.update(variables)
     return env
+
+
+def site_env(*, url, database, mail_port, static_root, **variables):
+    """The environment of a production site at `url`: DEBUG off, a database, SMTP, a worker."""
+    return production_env(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": get_random_secret_key(),
+            "DATABASE_URL": database,
+            "SITE_URL": url,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "EMAIL_URL": f"smtp://127.0.0.1:{mail_port}",
+            "TASKS_BACKEND": "database",
+            "STATIC_ROOT": str(static_root),
+            **variables,
+        }
+    )
 
 
 def database_url(settings_dict):

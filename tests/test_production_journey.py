@@ -8,7 +8,6 @@ is the test database, committed (transaction=True) so the servers in other proce
 import re
 
 import pytest
-from django.core.management.utils import get_random_secret_key
 from django.db import connection
 
 from signatories.models import Signature
@@ -23,7 +22,7 @@ from tests.production import (
     database_url,
     email_links,
     free_port,
-    production_env,
+    site_env,
     start_web,
     start_worker,
     wait_until_ready,
@@ -49,17 +48,11 @@ def running_site(django_db_setup, smtp_sink, tmp_path_factory):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     static_root = tmp_path_factory.mktemp("staticfiles")
-    env = production_env(
-        {
-            "DEBUG": "0",
-            "SECRET_KEY": get_random_secret_key(),
-            "DATABASE_URL": database_url(connection.settings_dict),
-            "SITE_URL": url,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_sink.port}",
-            "TASKS_BACKEND": "database",
-            "STATIC_ROOT": str(static_root),
-        }
+    env = site_env(
+        url=url,
+        database=database_url(connection.settings_dict),
+        mail_port=smtp_sink.port,
+        static_root=static_root,
     )
     collect_static(env, static_root)
 
