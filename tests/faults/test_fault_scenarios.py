@@ -56,6 +56,12 @@ def assert_every_acked_signer_mailed_once(site, load):
     assert {a: n for a, n in distinct.items() if n != 1} == {}
     # A signer who got a 503 may or may not be stored; either way never more than one email.
     assert set(deliveries) <= load.attempted
+    repeats = sum(len(ids) - len(set(ids)) for ids in deliveries.values())
+    print(
+        f"{load.prefix}: {len(load.acked)} acknowledged of {len(load.attempted)} signings, "
+        f"answers {dict(load.statuses())}, {sum(map(len, deliveries.values()))} deliveries "
+        f"to {len(deliveries)} signers, {repeats} repeated with the same Message-ID"
+    )
     return deliveries
 
 
@@ -117,6 +123,21 @@ def test_database_crash_during_signing_answers_503_loses_nothing_and_recovers(si
     # The outage was felt: some requests were answered 503 while PostgreSQL was down.
     assert load.unavailable(), load.statuses()
     assert_every_acked_signer_mailed_once(site, load)
+
+
+def test_idle_site_serves_the_first_request_after_a_database_restart(site):
+    client = Client(site.url)
+    assert client.get(f"/letters/{LETTER}/").status == 200
+
+    # Every connection the pool holds dies with this restart, and no request notices meanwhile.
+    site.database.stop("fast")
+    site.database.start()
+
+    # The pool checks a connection before handing it out, so not even the first visitor after
+    # the restart meets a dead one.
+    assert client.get(f"/letters/{LETTER}/").status == 200
+    assert sign_once(site, "first-after-restart@example.org") == 303
+    keep_a_worker_running(site)
 
 
 def test_worker_killed_mid_batch_every_email_sent_none_twice(site):
