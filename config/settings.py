@@ -191,7 +191,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    from psycopg_pool import ConnectionPool
+    from config.database import check_pooled_connection
 
     # psycopg's pool keeps connections warm across requests; Django forbids
     # CONN_MAX_AGE with it, so persistence comes from the pool alone.
@@ -202,9 +202,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env_int("DATABASE_POOL_MAX", 10),
         "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
         # After PostgreSQL restarts, every idle connection in the pool is dead. Checking a
-        # connection when it is handed out (one round trip) replaces it with a fresh one, so
-        # the site recovers by itself instead of failing once per stale connection.
-        "check": ConnectionPool.check_connection,
+        # connection when it is handed out (one round trip) replaces dead ones with fresh
+        # ones, so the site recovers by itself instead of failing once per dead connection.
+        "check": check_pooled_connection,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a signature is being written; the busy timeout
