@@ -194,6 +194,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    from config.database import check_pooled_connection
+
     # psycopg's pool keeps connections warm across requests; Django forbids
     # CONN_MAX_AGE with it, so persistence comes from the pool alone.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -202,6 +204,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "min_size": env_int("DATABASE_POOL_MIN", 2),
         "max_size": env_int("DATABASE_POOL_MAX", 10),
         "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+        # After PostgreSQL restarts, every idle connection in the pool is dead. Checking a
+        # connection when it is handed out (one round trip) replaces dead ones with fresh
+        # ones, so the site recovers by itself instead of failing once per dead connection.
+        "check": check_pooled_connection,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a signature is being written; the busy timeout
@@ -419,6 +425,16 @@ COUNT_ROLL_UP_SECONDS = env_int("COUNT_ROLL_UP_SECONDS", 2)
 
 # Signing: the confirmation link works for this long.
 CONFIRMATION_MAX_AGE_DAYS = env_int("CONFIRMATION_MAX_AGE_DAYS", 7)
+# When the mail server is down, sending is tried again after these delays (seconds), then
+# left owed: the signer can sign again, and `manage.py resend_owed_emails` queues it again.
+try:
+    EMAIL_RETRY_DELAYS_SECONDS = [
+        int(delay) for delay in env_list("EMAIL_RETRY_DELAYS_SECONDS", ["10", "60", "300", "1800"])
+    ]
+except ValueError:
+    raise ImproperlyConfigured(
+        "EMAIL_RETRY_DELAYS_SECONDS must be whole numbers separated by commas."
+    ) from None
 # A signature gets at most this many emails, so the form cannot be used to spam someone.
 MAX_EMAILS_PER_SIGNATURE = env_int("MAX_EMAILS_PER_SIGNATURE", 5)
 # Hourly abuse reports (manage.py send_abuse_reports) tell a letter's owners about an hour

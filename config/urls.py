@@ -34,3 +34,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A lost database connection answers 503 "try again" instead of the 500 page (config/errors.py).
+handler500 = "config.errors.server_error_or_unavailable"

@@ -1,10 +1,11 @@
 from config.mail import send_templated
 
 
-def send_confirmation(signature):
+def send_confirmation(signature, *, headers=None):
     send_templated(
         "confirm",
         to=signature.email,
+        headers=headers,
         context={
             "signature": signature,
             "letter": signature.letter,
@@ -13,10 +14,11 @@ def send_confirmation(signature):
     )
 
 
-def send_already_signed(signature):
+def send_already_signed(signature, *, headers=None):
     send_templated(
         "already-signed",
         to=signature.email,
+        headers=headers,
         context={
             "signature": signature,
             "letter": signature.letter,
@@ -26,11 +28,12 @@ def send_already_signed(signature):
     )
 
 
-def send_manage_link(signature):
+def send_manage_link(signature, *, headers=None):
     """The signer's link to change how they are shown, download their data or withdraw."""
     send_templated(
         "manage",
         to=signature.email,
+        headers=headers,
         context={
             "signature": signature,
             "letter": signature.letter,

@@ -1,4 +1,5 @@
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -671,6 +672,16 @@ class Signature(models.Model):
         if type(pk) is not int:
             raise signing.BadSignature("unexpected payload")
         return cls.objects.live().select_related("letter", "organization").get(pk=pk)
+
+    def email_message_id(self, sequence):
+        """The Message-ID of the email served for request number `sequence`.
+
+        The same request always gets the same id, so if a worker dies after the SMTP server
+        accepted the email but before emails_sent was saved, the copy sent again on recovery
+        is recognisably the same message (mail systems and the tests drop the duplicate).
+        """
+        domain = urlsplit(settings.SITE_URL).hostname
+        return f"<signature.{self.public_id}.{sequence}@{domain}>"
 
     def confirmation_token(self):
         return signing.dumps(self.pk, salt=CONFIRM_SALT, compress=True)

@@ -12,7 +12,7 @@ import pytest
 from django.core.management.utils import get_random_secret_key
 from django.db import connection
 
-from tests.test_production_journey import BASE_DIR, database_url, production_env
+from tests.production import BASE_DIR, database_url, production_env
 
 
 @pytest.fixture

@@ -5,275 +5,41 @@ speak HTTP with the standard library and read the email an SMTP server received.
 is the test database, committed (transaction=True) so the servers in other processes see it.
 """
 
-import contextlib
-import email
-import email.policy
-import html
-import http.cookiejar
-import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from django.conf import settings
-from django.core.management.utils import get_random_secret_key
 from django.db import connection
 
 from signatories.models import Signature
 from tests.builders import make_letter, make_signature
-
-BASE_DIR = Path(settings.BASE_DIR)
-STARTUP_TIMEOUT = 30
-MAIL_TIMEOUT = 30
-HTTP_TIMEOUT = 10
-STOP_TIMEOUT = 10
-WEB_ARGS = ["--interface", "wsgi", "--host", "127.0.0.1", "--workers", "1"]
-# A short poll interval keeps the tests quick; everything else is the worker's default.
-WORKER_ARGS = ["manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"]
-
-# The servers get only these from the developer's environment, plus the production values a
-# test passes; a DATABASE_URL, EMAIL_URL or GRANIAN_* setting on the machine never leaks in.
-INHERITED_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR")
+from tests.production import (
+    Client,
+    Site,
+    SmtpSink,
+    api_counts,
+    collect_static,
+    csrf_token,
+    database_url,
+    email_links,
+    free_port,
+    site_env,
+    start_web,
+    start_worker,
+    wait_until_ready,
+)
 
 EMAIL = "Grace.Hopper@Example.ORG"
 NAME = "Grace Hopper"
 
 
-def production_env(variables):
-    env = {name: os.environ[name] for name in INHERITED_VARIABLES if name in os.environ}
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(variables)
-    return env
-
-
-def database_url(settings_dict):
-    """A DATABASE_URL naming the database in settings_dict, for a server in another process."""
-    engine = settings_dict["ENGINE"]
-    if engine == "django.db.backends.sqlite3":
-        return f"sqlite:///{settings_dict['NAME']}"
-    if engine == "django.db.backends.postgresql":
-        quote = urllib.parse.quote
-        user = quote(settings_dict.get("USER") or "", safe="")
-        password = quote(settings_dict.get("PASSWORD") or "", safe="")
-        credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
-        # A socket directory ("/var/run/postgresql") travels percent-encoded in the host part.
-        host = quote(settings_dict.get("HOST") or "localhost", safe="")
-        port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-        return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}"
-    raise NotImplementedError(f"No DATABASE_URL for the {engine} engine.")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def granian_command():
-    """The granian that belongs to this virtual environment."""
-    script = Path(sys.executable).with_name("granian")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "granian"]
-
-
-class SmtpSink:
-    """An aiosmtpd handler that keeps every message it accepts, with its envelope recipients."""
-
-    def __init__(self):
-        self.port = None
-        self._lock = threading.Lock()
-        self._received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._lock:
-            self._received.append((tuple(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-    def messages_to(self, address):
-        wanted = address.casefold()
-        with self._lock:
-            return [
-                m for rcpt_tos, m in self._received if wanted in {r.casefold() for r in rcpt_tos}
-            ]
-
-    def wait_for(self, address, count):
-        """The messages to `address` once there are `count` of them, polling for a bounded time."""
-        deadline = time.monotonic() + MAIL_TIMEOUT
-        while len(messages := self.messages_to(address)) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"{len(messages)} of {count} emails to {address} after {MAIL_TIMEOUT} s"
-                )
-            time.sleep(0.1)
-        return messages
-
-
-@dataclass
-class Response:
-    status: int
-    headers: object
-    content: bytes
-
-    @property
-    def text(self):
-        return self.content.decode("utf-8")
-
-    def json(self):
-        return json.loads(self.content)
-
-
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    """Leave redirects to the test, so it sees the 303 itself."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-class Client:
-    """An outside HTTP client: standard library only, keeps cookies, never follows redirects."""
-
-    def __init__(self, base_url):
-        self.base_url = base_url
-        self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.cookies), NoRedirects()
-        )
-
-    def request(self, method, url, data=None, headers=None):
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(
-            urllib.parse.urljoin(self.base_url, url),
-            data=body,
-            method=method,
-            headers=headers or {},
-        )
-        try:
-            with self.opener.open(request, timeout=HTTP_TIMEOUT) as response:
-                return Response(response.status, response.headers, response.read())
-        except urllib.error.HTTPError as error:
-            with error:
-                return Response(error.code, error.headers, error.read())
-
-    def get(self, url, headers=None):
-        return self.request("GET", url, headers=headers)
-
-    def post(self, url, data):
-        return self.request("POST", url, data=data)
-
-
-def csrf_token(page):
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-    assert match, "the page has no CSRF token"
-    return match.group(1)
-
-
-def email_links(message, site_url):
-    """Links on the site in the message's text and HTML parts, except the site's home page.
-
-    The footer names the site; the link to follow is the one that goes somewhere.
-    """
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    markup = message.get_body(preferencelist=("html",)).get_content()
-    links = set(re.findall(r"https?://[^\s<>\"']+", text))
-    links |= {html.unescape(href) for href in re.findall(r'href="([^"]+)"', markup)}
-    return {
-        link
-        for link in links
-        if link.startswith(site_url) and link not in {site_url, site_url + "/"}
-    }
-
-
-def api_counts(client, slug):
-    response = client.get(f"/api/v1/letters/{slug}/")
-    assert response.status == 200, response.text
-    return response.json()["counts"]
-
-
-@dataclass
-class Server:
-    name: str
-    process: subprocess.Popen
-    log: Path
-
-    def output(self, since=0):
-        with self.log.open("rb") as log:
-            log.seek(since)
-            return log.read().decode("utf-8", "replace")
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=STOP_TIMEOUT)
-        # Granian runs its workers as children; the server's own process group takes them too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=STOP_TIMEOUT)
-
-
-def start_server(name, command, env, logs):
-    log = logs / f"{name}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=BASE_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return Server(name, process, log)
-
-
-def wait_until_ready(url, servers):
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    pending = ["/healthz", "/readyz"]
-    while pending:
-        for server in servers:
-            if server.process.poll() is not None:
-                raise AssertionError(f"{server.name} exited early:\n{server.output()}")
-        try:
-            with urllib.request.urlopen(url + pending[0], timeout=2) as response:
-                if response.status == 200 and response.read() == b"ok":
-                    pending.pop(0)
-                    continue
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            logs = "\n".join(f"--- {s.name}\n{s.output()}" for s in servers)
-            raise AssertionError(f"{url}{pending[0]} not ready after {STARTUP_TIMEOUT} s\n{logs}")
-        time.sleep(0.2)
-
-
-@dataclass
-class Site:
-    url: str
-    mail: SmtpSink
-    servers: list
-
-
 @pytest.fixture(scope="module")
 def smtp_sink():
     sink = SmtpSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    sink.port = controller.port
+    sink.start()
     try:
         yield sink
     finally:
-        controller.stop()
+        sink.stop()
 
 
 @pytest.fixture(scope="module")
@@ -282,34 +48,19 @@ def running_site(django_db_setup, smtp_sink, tmp_path_factory):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     static_root = tmp_path_factory.mktemp("staticfiles")
-    env = production_env(
-        {
-            "DEBUG": "0",
-            "SECRET_KEY": get_random_secret_key(),
-            "DATABASE_URL": database_url(connection.settings_dict),
-            "SITE_URL": url,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_sink.port}",
-            "TASKS_BACKEND": "database",
-            "STATIC_ROOT": str(static_root),
-        }
+    env = site_env(
+        url=url,
+        database=database_url(connection.settings_dict),
+        mail_port=smtp_sink.port,
+        static_root=static_root,
     )
-    collected = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert collected.returncode == 0, collected.stderr
+    collect_static(env, static_root)
 
     logs = tmp_path_factory.mktemp("logs")
     servers = []
     try:
-        web = [*granian_command(), *WEB_ARGS, "--port", str(port), "config.wsgi:application"]
-        servers.append(start_server("granian", web, env, logs))
-        servers.append(start_server("db_worker", [sys.executable, *WORKER_ARGS], env, logs))
+        servers.append(start_web(env, port, logs))
+        servers.append(start_worker(env, logs))
         wait_until_ready(url, servers)
         yield Site(url, smtp_sink, servers)
     finally:
