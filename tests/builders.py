@@ -71,3 +71,19 @@ def sign_data(**overrides):
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def make_organizer(letter, role="owner", *, username=None, email=None):
+    """A user who organizes `letter` in `role` (owner, editor or reviewer)."""
+    from django.contrib.auth import get_user_model
+
+    from letters.models import Organizer
+
+    n = next(_counter)
+    user = get_user_model().objects.create_user(
+        username=username or f"organizer{n}",
+        email=email or f"organizer{n}@organizers.example.org",
+        password=None,
+    )
+    Organizer.objects.create(letter=letter, user=user, role=role)
+    return user
