@@ -15,7 +15,7 @@ from letters.permissions import organizer_required
 from signatories.models import Signature
 from signatories.organize_forms import DecisionForm, NotableForm, ReasonForm
 
-QUEUE_PAGE_SIZE = 25
+QUEUE_PAGE_SIZE = 50
 
 
 def signature_of(letter, signature_id):
