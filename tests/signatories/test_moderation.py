@@ -172,3 +172,19 @@ def test_a_signature_of_another_letter_is_404(client, letter, editor):
     assert response.status_code == 404
     foreign.refresh_from_db()
     assert foreign.hidden_at is None
+
+
+def test_flag_from_the_signatures_page_returns_there(client, letter, editor):
+    signature = make_signature(letter, name="Odd Person")
+    client.force_login(editor)
+    page = list_url(letter, q="odd")
+    assert 'name="reason"' in client.get(page).content.decode()
+
+    response = client.post(
+        reverse("organize:flag", args=[letter.slug, signature.pk]),
+        {"reason": "Check the affiliation", "next": page},
+    )
+
+    assert response["Location"] == page
+    signature.refresh_from_db()
+    assert (signature.review, signature.hold_reason) == (Review.FLAGGED, "Check the affiliation")
