@@ -104,13 +104,7 @@ def hide(request, letter, membership, signature_id):
 
     missing = _("Give a reason for hiding this signature.")
     return act_on_signature(
-        request,
-        letter,
-        signature_id,
-        form_class=ReasonForm,
-        back=signatures_url(letter),
-        missing=missing,
-        apply=apply,
+        request, letter, signature_id, apply, back=signatures_url(letter), missing=missing
     )
 
 
@@ -127,13 +121,7 @@ def restore(request, letter, membership, signature_id):
 
     missing = _("Give a reason for restoring this signature.")
     return act_on_signature(
-        request,
-        letter,
-        signature_id,
-        form_class=ReasonForm,
-        back=signatures_url(letter),
-        missing=missing,
-        apply=apply,
+        request, letter, signature_id, apply, back=signatures_url(letter), missing=missing
     )
 
 

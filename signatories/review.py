@@ -46,7 +46,7 @@ def review_queue(request, letter, membership):
     return render(request, "signatories/organize/review_queue.html", context)
 
 
-def act_on_signature(request, letter, signature_id, *, form_class, back, missing, apply):
+def act_on_signature(request, letter, signature_id, apply, *, back, missing, form_class=ReasonForm):
     """The shape every workspace action on one signature shares.
 
     Finds the letter's own signature (404 for any other), validates the form (400 with
@@ -90,10 +90,10 @@ def decide(request, letter, membership, signature_id):
         request,
         letter,
         signature_id,
-        form_class=DecisionForm,
+        apply,
         back=queue_url,
         missing=missing,
-        apply=apply,
+        form_class=DecisionForm,
     )
 
 
@@ -113,15 +113,7 @@ def flag(request, letter, membership, signature_id):
         return messages.SUCCESS, _("Flagged %(name)s for review.")
 
     missing = _("Give a reason for flagging this signature.")
-    return act_on_signature(
-        request,
-        letter,
-        signature_id,
-        form_class=ReasonForm,
-        back=queue_url,
-        missing=missing,
-        apply=apply,
-    )
+    return act_on_signature(request, letter, signature_id, apply, back=queue_url, missing=missing)
 
 
 @require_POST
@@ -145,8 +137,8 @@ def notable(request, letter, membership, signature_id):
         request,
         letter,
         signature_id,
-        form_class=NotableForm,
+        apply,
         back=queue_url,
         missing=missing,
-        apply=apply,
+        form_class=NotableForm,
     )
