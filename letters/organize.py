@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from letters.charts import bar_chart, daily_series, hourly_series
 from letters.models import AuditEvent, Organizer
-from letters.permissions import organizer_required
+from letters.permissions import organizer_required, role_may
 from signatories.models import Signature
 
 TOP_ORGANIZATIONS = 10
@@ -51,6 +51,10 @@ def dashboard(request, letter, membership):
         .select_related("organization")
         .order_by("-confirmed_at", "-id")[:RECENT]
     )
+    # The audit log is the owner's to read (view_audit); other roles see their own actions.
+    recent_events = AuditEvent.objects.filter(letter=letter)
+    if not role_may(membership.role, "view_audit"):
+        recent_events = recent_events.filter(actor=request.user)
     context = {
         "letter": letter,
         "counts": counts,
@@ -58,7 +62,7 @@ def dashboard(request, letter, membership):
         "hourly": bar_chart(hourly_series(letter)),
         "daily": bar_chart(daily_series(letter)),
         "top_organizations": list(top_organizations),
-        "recent_events": AuditEvent.objects.filter(letter=letter)[:RECENT],
+        "recent_events": recent_events[:RECENT],
         "recent_signatures": recent_signatures,
     }
     return render(request, "letters/organize/dashboard.html", context)

@@ -71,10 +71,8 @@ def signature_list(request, letter, membership):
     form = SignatureFilterForm(request.GET)
     with_emails = membership.role in SEES_EMAILS
     signatures = Signature.objects.filter(letter=letter).select_related("organization")
-    if form.is_valid():
-        signatures = form.filter(signatures, with_emails=with_emails)
-    else:
-        signatures = signatures.none()
+    valid = form.is_valid()
+    signatures = form.filter(signatures, with_emails=with_emails) if valid else signatures.none()
     page = Paginator(signatures.order_by("-signed_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -88,7 +86,8 @@ def signature_list(request, letter, membership):
         "query": filters.urlencode() + "&" if filters else "",
         "reason_form": ReasonForm(),
     }
-    return render(request, "signatories/organize/signatures.html", context)
+    status = 200 if valid else 400
+    return render(request, "signatories/organize/signatures.html", context, status=status)
 
 
 @require_POST

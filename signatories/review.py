@@ -29,7 +29,9 @@ def back_to(request, letter, default):
     """Where the form came from, if it is a page of this letter's workspace."""
     prefix = reverse("organize:dashboard", args=[letter.slug])
     wanted = request.POST.get("next", "")
-    return wanted if wanted.startswith(prefix) and "//" not in wanted else default
+    # Only a plain path inside the workspace: no scheme, host, "..", or backslash tricks.
+    plain = not any(part in wanted for part in ("//", "..", "\\", ":"))
+    return wanted if plain and wanted.startswith(prefix) else default
 
 
 @require_safe

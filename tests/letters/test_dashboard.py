@@ -178,3 +178,22 @@ def test_dashboard_of_another_letter_is_404_for_an_organizer(client, letter):
     client.force_login(owner)
 
     assert client.get(dashboard_url(letter)).status_code == 404
+
+
+def test_roles_without_the_audit_log_see_only_their_own_recent_actions(client, letter):
+    owner = make_organizer(letter, "owner")
+    reviewer = make_organizer(letter, "reviewer")
+    AuditEvent.record(letter=letter, actor=owner, action="export.downloaded")
+    AuditEvent.record(letter=letter, actor=reviewer, action="signature.flagged")
+
+    client.force_login(reviewer)
+    reviewer_view = client.get(dashboard_url(letter))
+    client.force_login(owner)
+    owner_view = client.get(dashboard_url(letter))
+
+    assert [e.action for e in reviewer_view.context["recent_events"]] == ["signature.flagged"]
+    assert "export.downloaded" not in reviewer_view.content.decode()
+    assert [e.action for e in owner_view.context["recent_events"]] == [
+        "signature.flagged",
+        "export.downloaded",
+    ]

@@ -83,7 +83,7 @@ def test_a_bad_filter_is_a_message_not_an_error(client, letter, editor):
 
     response = client.get(list_url(letter, level="emperor", page="x"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert names(response) == []
     assert "Select a valid choice." in response.content.decode()
 
@@ -188,3 +188,12 @@ def test_flag_from_the_signatures_page_returns_there(client, letter, editor):
     assert response["Location"] == page
     signature.refresh_from_db()
     assert (signature.review, signature.hold_reason) == (Review.FLAGGED, "Check the affiliation")
+
+
+def test_search_with_a_nul_byte_is_a_message_not_an_error(client, letter, editor):
+    client.force_login(editor)
+
+    response = client.get(list_url(letter, q="a\x00b"))
+
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in response.content.decode()

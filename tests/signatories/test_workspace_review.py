@@ -217,11 +217,21 @@ def test_mark_and_unmark_notable(client, letter, reviewer):
     ]
 
 
-def test_notable_form_returns_only_to_a_page_of_this_workspace(client, letter, reviewer):
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/",
+        "/organize/ai-risk//evil.example/",
+        "/organize/ai-risk/../../admin/",
+        "/organize/other/review/",
+        "/organize/ai-risk/\\evil.example",
+    ],
+)
+def test_notable_form_returns_only_to_a_page_of_this_workspace(client, letter, reviewer, next_url):
     signature = make_signature(letter)
     url = reverse("organize:notable", args=[letter.slug, signature.pk])
     client.force_login(reviewer)
 
-    response = client.post(url, {"notable": "on", "next": "https://evil.example/"})
+    response = client.post(url, {"notable": "on", "next": next_url})
 
     assert response["Location"] == queue_url(letter)
