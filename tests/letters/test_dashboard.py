@@ -197,3 +197,17 @@ def test_roles_without_the_audit_log_see_only_their_own_recent_actions(client, l
         "signature.flagged",
         "export.downloaded",
     ]
+
+
+def test_chart_coordinates_are_not_localised(client, letter):
+    owner = make_organizer(letter, "owner")
+    for _ in range(3):
+        make_signature(letter)
+    client.force_login(owner)
+
+    response = client.get(dashboard_url(letter), headers={"accept-language": "fr"})
+
+    html = response.content.decode()
+    assert 'lang="fr"' in html
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert ',5"' not in svg and 'width="11.5"' in svg
