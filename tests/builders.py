@@ -73,17 +73,21 @@ def sign_data(**overrides):
     return {key: value for key, value in data.items() if value is not None}
 
 
-def make_organizer(letter, role="owner", *, username=None, email=None):
-    """A user who organizes `letter` in `role` (owner, editor or reviewer)."""
+def make_user(email=None, *, password=None, verified=True):
+    """A person with an account whose email address allauth holds (verified by default)."""
+    from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
 
+    email = email or f"person{next(_counter)}@example.org"
+    user = get_user_model().objects.create_user(username=email, email=email, password=password)
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    return user
+
+
+def make_organizer(letter, role="owner", *, email=None, password=None):
+    """A user who organizes `letter` in `role`."""
     from letters.models import Organizer
 
-    n = next(_counter)
-    user = get_user_model().objects.create_user(
-        username=username or f"organizer{n}",
-        email=email or f"organizer{n}@organizers.example.org",
-        password=None,
-    )
+    user = make_user(email, password=password)
     Organizer.objects.create(letter=letter, user=user, role=role)
     return user

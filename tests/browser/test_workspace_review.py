@@ -2,14 +2,11 @@
 the review queue, hide a spam signature from the signatures page, read the audit log."""
 
 import pytest
-from allauth.account.models import EmailAddress
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from letters.models import Organizer
 from signatories.models import Level, Review, Signature
 from tests.browser.conftest import assert_accessible
-from tests.builders import make_letter, make_organization, make_signature
+from tests.builders import make_letter, make_organization, make_organizer, make_signature
 
 pytestmark = pytest.mark.browser
 
@@ -49,12 +46,7 @@ def letter(live_server, settings):
 def owner(letter, settings):
     # The default hasher is slow on purpose; a test's throwaway password needs no such guard.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    user = get_user_model().objects.create_user(
-        username="olga", email="olga@organizers.example.org", password=PASSWORD
-    )
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    Organizer.objects.create(letter=letter, user=user, role=Organizer.Role.OWNER)
-    return user
+    return make_organizer(letter, "owner", email="olga@organizers.example.org", password=PASSWORD)
 
 
 def log_in(live_server, page, user, next_path):

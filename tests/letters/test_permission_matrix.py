@@ -6,21 +6,23 @@ anyone is covered without editing this file: it must carry `organizer_power` (se
 `url_kwargs` knows how to fill.
 """
 
+import re
+import uuid
+
 import pytest
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, reverse
-from django.urls.converters import IntConverter, SlugConverter, UUIDConverter
+from django.urls.converters import IntConverter, UUIDConverter
 
 from letters import organize_urls
 from letters.models import Invitation
 from letters.permissions import POWERS
 from signatories.models import Review
-from tests.builders import make_letter, make_organizer, make_signature
+from tests.builders import make_letter, make_organizer, make_signature, make_user
 
 # Workspace views that are deliberately not tied to one letter's roles. Keep this short: each
 # entry is a page any signed-in person may open.
-UNGUARDED = {"my_letters"}
+UNGUARDED = {"my_letters", "new", "accept_invitation"}
 ROLES = ["owner", "editor", "reviewer"]
 ACTORS = ["anonymous", "stranger"] + [f"{role}_elsewhere" for role in ROLES] + ROLES
 # Sent with every POST: what the workspace's forms ask for, so that an allowed role's POST
@@ -52,57 +54,66 @@ EXPECTED_POWERS = {
 }
 
 
-def walk(patterns, namespace="organize", converters=None):
-    """(reverse name, pattern, {kwarg: converter}) for every route, through any include()."""
+def walk(patterns, namespace="organize", converters=None, route=""):
+    """(reverse name, pattern, {kwarg: converter}, route) for every route, through include()."""
     for entry in patterns:
         found = {**(converters or {}), **getattr(entry.pattern, "converters", {})}
+        full_route = route + str(entry.pattern)
         if isinstance(entry, URLResolver):
             inner = f"{namespace}:{entry.namespace}" if entry.namespace else namespace
-            yield from walk(entry.url_patterns, inner, found)
+            yield from walk(entry.url_patterns, inner, found, full_route)
         elif isinstance(entry, URLPattern):
-            yield f"{namespace}:{entry.name}", entry, found
+            yield f"{namespace}:{entry.name}", entry, found, full_route
 
 
 ROUTES = list(walk(organize_urls.urlpatterns))
-GUARDED = [
-    (name, entry, conv) for name, entry, conv in ROUTES if name.split(":")[-1] not in UNGUARDED
-]
+GUARDED = [route for route in ROUTES if route[0].split(":")[-1] not in UNGUARDED]
 
 
-def url_kwargs(name, converters, world):
-    """Fill each URL argument by its name and type from the fixture letter's own rows."""
+def subject_of(kwarg, route):
+    """What an argument names: its own name ("signature_id"), or for a bare "pk" or "id" the
+    path segment before it ("organizers/<int:pk>/" names an organizer)."""
+    key = kwarg.lower()
+    if key not in ("pk", "id"):
+        return key
+    before = re.search(r"([\w-]+)/<(?:\w+:)?" + re.escape(kwarg) + ">", route)
+    return before.group(1).lower() if before else "signature"
+
+
+def url_for(name, converters, route, world):
+    """The route's URL with every argument filled from the fixture letter's own rows, and
+    whether each argument named a row the fixture holds (else it is a stand-in value)."""
     kwargs = {}
+    known = True
     for kwarg, converter in converters.items():
-        key = kwarg.lower()
-        if key == "slug":
+        subject = subject_of(kwarg, route)
+        if kwarg == "slug":
             value = world["letter"].slug
-        elif isinstance(converter, UUIDConverter):
-            value = (
-                world["invitation"].token if "invitation" in key else world["signature"].public_id
-            )
-        elif isinstance(converter, IntConverter):
-            if "invitation" in key:
-                value = world["invitation"].pk
-            elif "organizer" in key or "member" in key:
-                value = world["memberships"]["editor"].pk
-            elif "revision" in key:
-                value = world["letter"].current_revision_id
-            else:
-                # signature_id, pk, id: the letter's held signature, which every action may touch.
-                value = world["signature"].pk
-        elif "token" in key:
+        elif "invitation" in subject:
+            invitation = world["invitation"]
+            value = invitation.pk if isinstance(converter, IntConverter) else invitation.token
+        elif "organizer" in subject or "member" in subject:
+            value = world["memberships"]["editor"].pk
+        elif "revision" in subject:
+            value = world["letter"].current_revision_id
+        elif "signature" in subject:
+            signature = world["signature"]
+            value = signature.public_id if isinstance(converter, UUIDConverter) else signature.pk
+        elif "token" in subject:
             value = world["invitation"].token
-        elif "lang" in key:
+        elif "lang" in subject:
             value = "fr"
-        elif isinstance(converter, SlugConverter):
-            value = world["letter"].slug
         else:
-            value = "matrix"
+            # A row this file does not know how to make (a later feature's own model): the
+            # guard is still tested, but an allowed role may meet a 404 for the missing row.
+            known = False
+            value = {IntConverter: 1, UUIDConverter: uuid.UUID(int=1)}.get(type(converter))
+            value = value if value is not None else "matrix"
         kwargs[kwarg] = value
     try:
-        return reverse(name, kwargs=kwargs)
+        return reverse(name, kwargs=kwargs), known
     except Exception as error:  # noqa: BLE001 — the message below names what to extend.
-        pytest.fail(f"{name}: cannot build its URL from {kwargs}; teach url_kwargs: {error}")
+        pytest.fail(f"{name}: cannot build its URL from {kwargs}; teach url_for: {error}")
 
 
 @pytest.fixture
@@ -112,7 +123,7 @@ def world(db, settings):
     elsewhere = make_letter(slug="elsewhere")
     users = {role: make_organizer(letter, role) for role in ROLES}
     users |= {f"{role}_elsewhere": make_organizer(elsewhere, role) for role in ROLES}
-    users["stranger"] = get_user_model().objects.create_user(username="stranger", password=None)
+    users["stranger"] = make_user()
     users["anonymous"] = None
     make_signature(letter, name="Counted Person")
     held = make_signature(letter, name="Held Person", review=Review.HELD, hold_reason="Look-alike")
@@ -144,24 +155,26 @@ def snapshot():
 
 def test_every_workspace_view_declares_its_power():
     unguarded = [
-        name
-        for name, entry, _ in ROUTES
-        if name.split(":")[-1] not in UNGUARDED and not hasattr(entry.callback, "organizer_power")
+        name for name, entry, _, _ in GUARDED if not hasattr(entry.callback, "organizer_power")
     ]
     assert unguarded == [], "Guard these with organizer_required(power), or list them in UNGUARDED."
-    assert {entry.callback.organizer_power for _, entry, _ in GUARDED} <= set(POWERS)
+    assert {entry.callback.organizer_power for _, entry, _, _ in GUARDED} <= set(POWERS)
     declared = {
         name.split(":")[-1]: entry.callback.organizer_power
-        for name, entry, _ in GUARDED
+        for name, entry, _, _ in GUARDED
         if name.split(":")[-1] in EXPECTED_POWERS
     }
     assert declared == EXPECTED_POWERS
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-@pytest.mark.parametrize(("name", "entry", "converters"), GUARDED, ids=[r[0] for r in GUARDED])
-def test_only_roles_holding_the_power_get_through(client, world, name, entry, converters, actor):
-    url = url_kwargs(name, converters, world)
+@pytest.mark.parametrize(
+    ("name", "entry", "converters", "route"), GUARDED, ids=[r[0] for r in GUARDED]
+)
+def test_only_roles_holding_the_power_get_through(
+    client, world, name, entry, converters, route, actor
+):
+    url, known = url_for(name, converters, route, world)
     power = entry.callback.organizer_power
     allowed = actor in ROLES and actor in POWERS[power]
     user = world["users"][actor]
@@ -175,7 +188,9 @@ def test_only_roles_holding_the_power_get_through(client, world, name, entry, co
         statuses[method] = response.status_code
         assert response.status_code < 500, f"{method.upper()} {url} as {actor}: server error"
         if allowed:
-            assert response.status_code not in REFUSED, f"{actor} refused {power} at {url}"
+            # With a stand-in for a row the fixture lacks, only "not found" is to be expected.
+            refused = REFUSED if known else {403}
+            assert response.status_code not in refused, f"{actor} refused {power} at {url}"
             continue
         if response.status_code == 405:
             pass  # The method is refused before anyone is asked who they are; checked below.
@@ -200,8 +215,9 @@ def test_only_roles_holding_the_power_get_through(client, world, name, entry, co
         assert getattr(client, method)(url, POST_DATA).status_code == 405
     # Whoever holds the power gets through with at least one of the two methods.
     if allowed:
-        # 400 is a form the matrix's data did not satisfy, answered after the guard let it in.
-        assert any(status <= 400 for status in statuses.values())
+        # Past the guard, any answer will do (a 400 or 409 says the matrix's data did not suit
+        # the action), but the view must accept one of the two methods.
+        assert set(statuses.values()) != {405}
 
 
 def test_walk_reaches_included_routes_with_their_converters():
@@ -213,8 +229,31 @@ def test_walk_reaches_included_routes_with_their_converters():
     inner = [path("<int:signature_id>/", view, name="inner")]
     patterns = [path("<slug:slug>/more/", include((inner, "more"), namespace="more"))]
 
-    [(name, entry, converters)] = walk(patterns)
+    [(name, entry, converters, route)] = walk(patterns)
 
     assert name == "organize:more:inner"
     assert entry.callback is view
     assert sorted(converters) == ["signature_id", "slug"]
+    assert route == "<slug:slug>/more/<int:signature_id>/"
+
+
+@pytest.mark.parametrize(
+    ("kwarg", "route", "subject"),
+    [
+        ("signature_id", "<slug:slug>/review/<int:signature_id>/decide/", "signature_id"),
+        ("pk", "<slug:slug>/organizers/<int:pk>/role/", "organizers"),
+        ("pk", "<slug:slug>/invitations/<int:pk>/revoke/", "invitations"),
+        ("pk", "<slug:slug>/<int:pk>/", "signature"),
+    ],
+)
+def test_bare_ids_are_read_from_the_segment_before_them(kwarg, route, subject):
+    assert subject_of(kwarg, route) == subject
+
+
+def test_every_argument_of_the_listed_routes_names_a_fixture_row(world):
+    # Routes added later may carry ids of rows this file cannot make; they get stand-ins.
+    listed = [route for route in GUARDED if route[0].split(":")[-1] in EXPECTED_POWERS]
+    unknown = [name for name, _, conv, route in listed if not url_for(name, conv, route, world)[1]]
+
+    assert len(listed) == len(EXPECTED_POWERS)
+    assert unknown == []

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def reviewer(letter):
-    return make_organizer(letter, "reviewer", username="rosa")
+    return make_organizer(letter, "reviewer", email="rosa@organizers.example.org")
 
 
 @pytest.fixture
