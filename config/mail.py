@@ -7,7 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 
-def send_templated(name, *, to, context):
+def send_templated(name, *, to, context, headers=None):
     context = {
         "site_url": settings.SITE_URL,
         "confirmation_max_age_days": settings.CONFIRMATION_MAX_AGE_DAYS,
@@ -20,6 +20,6 @@ def send_templated(name, *, to, context):
     ).strip()
     text = render_to_string(f"emails/{name}-body.txt", context)
     html = render_to_string(f"emails/{name}-body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to], headers=headers)
     message.attach_alternative(html, "text/html")
     message.send()

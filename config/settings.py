@@ -160,6 +160,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.admin_security.AdminTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -243,12 +244,37 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_REDIRECT_URL = "/"
 
-# Accounts (django-allauth): organizers sign up with a verified email; signers may log in
-# with ORCID only, without an email or password of ours.
+# Accounts (django-allauth), all in this block. Organizers sign up with an email address they
+# must verify before they can log in; they log in with their password or with a one-time code
+# sent to that address, and protect the account with a second factor. Signers may log in with
+# ORCID only, without an email or password of ours. Pages: templates/allauth/ (layout and
+# elements), templates/account/, templates/mfa/; the admin's login goes through allauth too
+# (config/admin_security.py), so its second factor cannot be skipped there.
+LOGIN_URL = "account_login"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Following the link in the verification email logs the person in (same browser only).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Logging out changes state, so it takes a POST (a link or an image could otherwise do it).
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Undersigned] "
+# Tell people by email when their password, addresses or second factors change, so a taken-over
+# account is noticed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Asking for a reset or a code for an unknown address answers like a known one (allauth's
+# default), and emails nobody, so the forms cannot be used to send mail to strangers.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Two-factor authentication: an authenticator app (TOTP), one-time recovery codes, and security
+# keys or passkeys (WebAuthn). allauth's WebAuthn script is a static file fed by JSON data
+# blocks, so it runs under our CSP without 'unsafe-inline'.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Undersigned"
+# Accept the code of the 30-second step before and after too: phones' clocks drift, and a code
+# typed as its step ends would otherwise fail.
+MFA_TOTP_TOLERANCE = 1
+MFA_PASSKEY_LOGIN_ENABLED = False
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_REQUIRED = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"

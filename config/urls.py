@@ -1,8 +1,13 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from letters import api, cards, counts_api, embeds, feeds, openapi, views
 from signatories import api as signatories_api
+
+# The admin logs in through allauth, so a second factor cannot be skipped there
+# (config/admin_security.py).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", include("letters.urls")),

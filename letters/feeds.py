@@ -122,7 +122,7 @@ class NewLettersFeed(Feed):
         return absolute(reverse("feed"))
 
     def items(self):
-        return Letter.objects.public().select_related("current_revision")[:NEW_LETTERS_IN_FEED]
+        return Letter.objects.listed().select_related("current_revision")[:NEW_LETTERS_IN_FEED]
 
     def item_title(self, letter):
         return letter.current_revision.title

@@ -1,5 +1,6 @@
 import secrets
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,6 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from letters.markdown import render_markdown
 
+# How long an invitation to organize a letter can be accepted.
+INVITATION_LIFETIME = timedelta(days=14)
+
+
+def full_text(text):
+    """Title, summary and Markdown body of a letter or revision, one after the other: what
+    the history compares."""
+    return "\n".join([text.title, text.summary, "", text.body])
+
 
 def new_token():
     return secrets.token_urlsafe(32)
@@ -23,6 +33,10 @@ class LetterQuerySet(models.QuerySet):
         return self.filter(
             status__in=[Letter.Status.PUBLISHED, Letter.Status.CLOSED, Letter.Status.ARCHIVED]
         )
+
+    def listed(self):
+        """Public letters the index and the feed list: archived ones are left out."""
+        return self.public().exclude(status=Letter.Status.ARCHIVED)
 
     def organized_by(self, user, roles=None):
         """Letters this user organizes (in one of `roles`, if given); all, for a superuser."""
@@ -154,8 +168,14 @@ class Letter(models.Model):
             return self.Status.CLOSED
         return self.status
 
-    def publish(self, *, change_note="First publication"):
-        """Freeze the current text as a new revision and make it the public one."""
+    def publish(self, *, by=None, change_note="First publication"):
+        """Freeze the current text as a new revision and make it the public one.
+
+        With `by` (the organizer acting), the event is written to the audit log in the same
+        transaction. Refuses, with a ValidationError, a letter without title or body.
+        """
+        if not self.title.strip() or not self.body.strip():
+            raise ValidationError(_("A letter needs a title and a text before it is published."))
         # The revision number is read and written in one transaction with the letter row
         # locked, so two concurrent publishes cannot both create revision N.
         with transaction.atomic():
@@ -175,7 +195,64 @@ class Letter(models.Model):
                 self.status = self.Status.PUBLISHED
                 self.published_at = timezone.now()
             self.save(update_fields=["current_revision", "status", "published_at"])
+            if by is not None:
+                action = "letter.published" if number == 1 else "letter.revised"
+                AuditEvent.record(
+                    letter=self,
+                    actor=by,
+                    action=action,
+                    target=revision,
+                    number=number,
+                    change_note=change_note,
+                )
         return revision
+
+    def revise(self, *, by, change_note):
+        """Publish the edited working text as the next revision, explaining what changed.
+
+        Refuses a revision without a change note, or one that would change nothing.
+        """
+        if self.current_revision_id is None:
+            raise ValidationError(_("Publish the letter before revising it."))
+        change_note = " ".join(change_note.split())
+        if not change_note:
+            raise ValidationError(_("Say what changed: the change note is shown to readers."))
+        if not self.has_unpublished_changes():
+            raise ValidationError(
+                _("The text is the same as the published revision: there is nothing to revise.")
+            )
+        return self.publish(by=by, change_note=change_note)
+
+    def full_text(self):
+        """The working text as the history compares it (see `full_text`)."""
+        return full_text(self)
+
+    def has_unpublished_changes(self):
+        """Whether the working text differs from the revision the public page shows."""
+        revision = self.current_revision
+        if revision is None:
+            return True
+        return (self.title, self.summary, self.body) != (
+            revision.title,
+            revision.summary,
+            revision.body,
+        )
+
+    def regenerate_preview_token(self, *, by):
+        """Replace the preview link's secret: links already shared stop working."""
+        self.preview_token = new_token()
+        self.save(update_fields=["preview_token"])
+        AuditEvent.record(letter=self, actor=by, action="letter.preview_link_regenerated")
+
+    @classmethod
+    def start(cls, *, by, title, slug):
+        """A new draft letter, with the person who started it as its owner."""
+        # One transaction: a letter nobody organizes could never be opened again.
+        with transaction.atomic():
+            letter = cls.objects.create(title=title, slug=slug, body="", created_by=by)
+            Organizer.objects.create(letter=letter, user=by, role=Organizer.Role.OWNER)
+            AuditEvent.record(letter=letter, actor=by, action="letter.created", target=letter)
+        return letter
 
     def versions(self):
         """The languages the current text can be read in, the canonical one first.
@@ -195,11 +272,113 @@ class Letter(models.Model):
             return None
         return translation
 
-    def close(self):
+    def close(self, *, by=None):
         self.status = self.Status.CLOSED
         if self.closes_at is None or self.closes_at > timezone.now():
             self.closes_at = timezone.now()
         self.save(update_fields=["status", "closes_at"])
+        if by is not None:
+            AuditEvent.record(letter=self, actor=by, action="letter.closed")
+
+    def reopen(self, *, by):
+        """Accept signatures again, from a closed or archived letter; the closing time goes."""
+        if (
+            self.status not in {self.Status.CLOSED, self.Status.ARCHIVED}
+            and self.accepts_signatures()
+        ):
+            raise ValidationError(_("The letter already accepts signatures."))
+        if self.current_revision_id is None:
+            raise ValidationError(_("A draft is not open for signing: publish it instead."))
+        self.status = self.Status.PUBLISHED
+        self.closes_at = None
+        self.save(update_fields=["status", "closes_at"])
+        AuditEvent.record(letter=self, actor=by, action="letter.reopened")
+
+    def archive(self, *, by):
+        """Take the letter off the index and stop signing; its page stays readable."""
+        if self.current_revision_id is None:
+            raise ValidationError(_("A draft cannot be archived: it was never public."))
+        self.status = self.Status.ARCHIVED
+        self.save(update_fields=["status"])
+        AuditEvent.record(letter=self, actor=by, action="letter.archived")
+
+    SETTINGS = ["require_two_factor", "signing_paused", "challenge_required"]
+
+    def change_settings(self, *, by, **values):
+        """Set the letter's switches; each one that changed is written to the audit log."""
+        changed = {name: value for name, value in values.items() if getattr(self, name) != value}
+        for name, value in changed.items():
+            setattr(self, name, value)
+        # One transaction: a switch must not change without its audit row.
+        with transaction.atomic():
+            self.save(update_fields=list(changed))
+            for name, value in changed.items():
+                AuditEvent.record(
+                    letter=self,
+                    actor=by,
+                    action="letter.setting_changed",
+                    setting=name,
+                    value=value,
+                )
+        return changed
+
+    # Owner changes: the count of owners is read with the letter row locked, so two owners
+    # demoting or removing each other at the same moment cannot leave the letter with none;
+    # the second waits for the first to commit, then sees one owner left and is refused.
+    def _lock_for_owner_change(self, organizer):
+        Letter.objects.select_for_update().get(pk=self.pk)
+        locked = Organizer.objects.select_for_update().get(pk=organizer.pk, letter=self)
+        owners = Organizer.objects.filter(letter=self, role=Organizer.Role.OWNER).count()
+        return locked, owners
+
+    def change_role(self, organizer, role, *, by):
+        if role not in Organizer.Role.values:
+            raise ValidationError(_("Choose a role."))
+        # See _lock_for_owner_change: the race is two owners demoting each other.
+        with transaction.atomic():
+            locked, owners = self._lock_for_owner_change(organizer)
+            if locked.role == role:
+                return locked
+            if locked.role == Organizer.Role.OWNER and owners <= 1:
+                raise LastOwnerError(_("A letter needs an owner: make someone else owner first."))
+            AuditEvent.record(
+                letter=self,
+                actor=by,
+                action="organizer.role_changed",
+                target=locked,
+                old_role=locked.role,
+                role=role,
+            )
+            locked.role = role
+            locked.save(update_fields=["role"])
+        return locked
+
+    def remove_organizer(self, organizer, *, by):
+        """Remove an organizer; `by` is the organizer themself when they leave."""
+        # See _lock_for_owner_change: the race is two owners removing each other, or leaving.
+        with transaction.atomic():
+            locked, owners = self._lock_for_owner_change(organizer)
+            if locked.role == Organizer.Role.OWNER and owners <= 1:
+                raise LastOwnerError(
+                    _("A letter needs an owner: make someone else owner before leaving.")
+                    if locked.user_id == by.pk
+                    else _("A letter needs an owner: the last owner cannot be removed.")
+                )
+            action = "organizer.left" if locked.user_id == by.pk else "organizer.removed"
+            AuditEvent.record(letter=self, actor=by, action=action, target=locked, role=locked.role)
+            locked.delete()
+
+    def invite(self, *, email, role, by):
+        """A new invitation to organize this letter; the caller sends the email."""
+        invitation = Invitation.objects.create(letter=self, email=email, role=role, invited_by=by)
+        AuditEvent.record(
+            letter=self, actor=by, action="invitation.sent", target=invitation, role=role
+        )
+        return invitation
+
+
+class LastOwnerError(ValidationError):
+    """Refused: the change would leave the letter without an owner."""
 
 
 class Revision(models.Model):
@@ -223,6 +402,9 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"{self.letter.slug} r{self.number}"
+
+    def full_text(self):
+        return full_text(self)
 
     def translate(self, *, language, title, body, summary=""):
         """Add an unofficial translation of this text into `language`, checked as the admin's."""
@@ -312,6 +494,16 @@ class Organizer(models.Model):
         return f"{self.user} ({self.get_role_display()}) on {self.letter}"
 
 
+class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Invitations that can still be accepted: not used, not revoked, not expired."""
+        return self.filter(
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            created_at__gt=timezone.now() - INVITATION_LIFETIME,
+        )
+
+
 class Invitation(models.Model):
     """An invitation, sent by email, to organize a letter in a role."""
 
@@ -329,11 +521,88 @@ class Invitation(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    objects = InvitationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.email} as {self.role} on {self.letter}"
+
+    def get_absolute_url(self):
+        return reverse("organize:accept_invitation", args=[self.token])
+
+    @property
+    def expires_at(self):
+        return self.created_at + INVITATION_LIFETIME
+
+    @property
+    def is_open(self):
+        """Neither accepted, nor revoked, nor expired."""
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and timezone.now() < self.expires_at
+        )
+
+    def revoke(self, *, by):
+        if self.accepted_at is not None:
+            raise ValidationError(_("This invitation was already accepted."))
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+        AuditEvent.record(letter=self.letter, actor=by, action="invitation.revoked", target=self)
+
+    def accept(self, user):
+        """Make `user` an organizer in the invited role; the link then stops working.
+
+        Raises ValidationError when the invitation is used, revoked or expired, when none of
+        the account's verified addresses is the invited one, or when the account already
+        organizes the letter.
+        """
+        from allauth.account.models import EmailAddress
+
+        # The invitation row is locked while it is checked and used, so the same link opened
+        # twice at once makes one organizer, not two attempts racing the unique constraint.
+        with transaction.atomic():
+            invitation = Invitation.objects.select_for_update().get(pk=self.pk)
+            if not invitation.is_open:
+                raise ValidationError(
+                    _(
+                        "This invitation was already used, was revoked, or has expired. "
+                        "Ask the letter's owner for a new one."
+                    )
+                )
+            if not EmailAddress.objects.filter(
+                user=user, email__iexact=invitation.email, verified=True
+            ).exists():
+                raise InvitationEmailMismatch(
+                    _(
+                        "This invitation was sent to another email address. Log in with the "
+                        "account whose verified address received it, or add and verify that "
+                        "address in your account."
+                    )
+                )
+            if Organizer.objects.filter(letter_id=invitation.letter_id, user=user).exists():
+                raise ValidationError(_("You already organize this letter."))
+            organizer = Organizer.objects.create(
+                letter_id=invitation.letter_id, user=user, role=invitation.role
+            )
+            invitation.accepted_at = timezone.now()
+            invitation.accepted_by = user
+            invitation.save(update_fields=["accepted_at", "accepted_by"])
+            AuditEvent.record(
+                letter=invitation.letter,
+                actor=user,
+                action="invitation.accepted",
+                target=organizer,
+                role=invitation.role,
+            )
+        self.accepted_at, self.accepted_by = invitation.accepted_at, user
+        return organizer
+
+
+class InvitationEmailMismatch(ValidationError):
+    """Refused: the account accepting has not verified the address the invitation went to."""
 
 
 class AuditEvent(models.Model):
@@ -395,3 +664,23 @@ def letter_changed(letter_id):
 def letter_changed_at(letter_id):
     """When the letter's public signatures last changed (now, if nobody recorded it)."""
     return cache.get_or_set(f"letter-changed:{letter_id}", time.time, None)
+
+
+class LetterNotice(models.Model):
+    """That a signer was emailed about one revision, so a notice task run twice sends once."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="notices")
+    signature = models.ForeignKey(
+        "signatories.Signature", on_delete=models.CASCADE, related_name="notices"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "signature"], name="letter_notice_once_per_signature"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.revision} → {self.signature_id}"

@@ -28,7 +28,7 @@ def public_letter(slug, *, language=None):
 @require_safe
 @read_from_replica
 def index(request):
-    letters = list(Letter.objects.public().with_versions(get_language()))
+    letters = list(Letter.objects.listed().with_versions(get_language()))
     counts = Signature.objects.counts_by_letter([letter.pk for letter in letters])
     rows = [(letter, counts[letter.pk]) for letter in letters]
     return render(request, "letters/index.html", {"rows": rows})

@@ -162,6 +162,12 @@ def signatory_list(request, slug):
     rows, next_cursor = keyset_page(
         form.filter(listed_signatories(letter)), form.cleaned_data["cursor"], SIGNATORIES_PER_PAGE
     )
+    if letter.current_revision.number > 1:
+        # The text was revised: say which revision each signer read, with one query for the
+        # page rather than one per row.
+        numbers = dict(letter.revisions.values_list("pk", "number"))
+        for row in rows:
+            row.revision_number = numbers.get(row.revision_id)
     filters = request.GET.copy()
     filters.pop("cursor", None)
     context |= {

@@ -73,15 +73,26 @@ def sign_data(**overrides):
     return {key: value for key, value in data.items() if value is not None}
 
 
-def make_user(email=None, *, password=None, verified=True):
-    """A person with an account whose email address allauth holds (verified by default)."""
+ACCOUNT_PASSWORD = "a-long-test-passphrase-42"
+
+
+def make_account(email=None, *, password=ACCOUNT_PASSWORD, verified=True, **fields):
+    """A person with an account of ours: a user and the email address they log in with."""
     from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
 
     email = email or f"person{next(_counter)}@example.org"
-    user = get_user_model().objects.create_user(username=email, email=email, password=password)
+    user = get_user_model().objects.create_user(
+        username=email, email=email, password=password, **fields
+    )
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
     return user
+
+
+def make_user(email=None, *, password=None, verified=True):
+    """A person with an account whose email address allauth holds (no usable password unless
+    one is given)."""
+    return make_account(email, password=password, verified=verified)
 
 
 def make_organizer(letter, role="owner", *, email=None, password=None):

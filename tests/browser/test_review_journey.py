@@ -4,14 +4,13 @@ organizer decides in the admin's review queue, and the public pages follow the d
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 from playwright.sync_api import expect
 
 from letters.models import Organizer
 from signatories.models import Level, Review, Signature
 from tests.browser.conftest import assert_accessible
-from tests.builders import make_letter, make_organization, make_signature
+from tests.builders import make_account, make_letter, make_organization, make_signature
 
 pytestmark = pytest.mark.browser
 
@@ -43,12 +42,7 @@ def letter(live_server, settings):
 def reviewer(letter, settings):
     # The default hasher is slow on purpose; a test's throwaway password needs no such guard.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    user = get_user_model().objects.create_user(
-        username="rosa",
-        email="rosa@organizers.example.org",
-        password=REVIEWER_PASSWORD,
-        is_staff=True,
-    )
+    user = make_account("rosa@organizers.example.org", password=REVIEWER_PASSWORD, is_staff=True)
     Organizer.objects.create(letter=letter, user=user, role=Organizer.Role.REVIEWER)
     return user
 
@@ -91,10 +85,12 @@ def assert_public_list(live_server, page, *, names, total):
 
 
 def log_in_to_review_queue(live_server, page, user):
+    # The admin's login goes through the site's own (allauth's) login page.
     page.goto(f"{live_server.url}/admin/login/?next=/admin/signatories/reviewitem/")
-    page.get_by_label("Username").fill(user.username)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(REVIEWER_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("main").get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{live_server.url}/admin/signatories/reviewitem/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Select review queue item to change")
 

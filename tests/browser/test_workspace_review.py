@@ -53,7 +53,7 @@ def log_in(live_server, page, user, next_path):
     page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}{next_path}")
 
 
