@@ -3,6 +3,7 @@ signatures of one letter, decided with a reason that the audit log keeps."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -60,7 +61,9 @@ def act_on_signature(request, letter, signature_id, apply, *, back, missing, for
     form = form_class(request.POST)
     if not form.is_valid():
         return refuse(request, letter, missing, back)
-    outcome = apply(signature, form.cleaned_data)
+    # The change and its audit event commit together: no hidden or decided row without a record.
+    with transaction.atomic():
+        outcome = apply(signature, form.cleaned_data)
     if isinstance(outcome, HttpResponse):
         return outcome
     level, message = outcome
@@ -78,7 +81,12 @@ def decide(request, letter, membership, signature_id):
     """Approve (published, verified by an organizer) or reject (kept unpublished)."""
 
     def apply(signature, data):
-        if not Signature.objects.in_review_queue().filter(pk=signature.pk).exists():
+        # Locked until the decision commits: a second reviewer deciding at the same moment
+        # waits, then finds it decided, instead of overwriting the first decision.
+        still_queued = (
+            Signature.objects.in_review_queue().select_for_update().filter(pk=signature.pk)
+        )
+        if still_queued.values_list("pk", flat=True).first() is None:
             return messages.INFO, _("%(name)s was already decided.")
         approve = data["decision"] == "approve"
         signature.decide(approve=approve, by=request.user, reason=data["reason"])
