@@ -49,16 +49,17 @@ def review_queue(request, letter, membership):
     return render(request, "signatories/organize/review_queue.html", context)
 
 
-def act_on_signature(request, letter, signature_id, apply, *, back, missing, form_class=ReasonForm):
+def act_on_signature(request, letter, signature_id, apply, *, missing, back=None, form=ReasonForm):
     """The shape every workspace action on one signature shares.
 
-    Finds the letter's own signature (404 for any other), validates the form (400 with
-    `missing` and nothing changed if it is unusable), then calls `apply(signature, data)`,
-    which acts, records the audit event and returns (message level, message), or a response.
+    Finds the letter's own signature (404 for any other) and validates the form (400 with
+    `missing`, nothing changed, if it is unusable). Then `apply(signature, data)` acts,
+    records the audit event and returns (message level, message), or a response. The
+    organizer goes back to `back`, by default the review queue.
     """
     signature = signature_of(letter, signature_id)
-    back = back_to(request, letter, back)
-    form = form_class(request.POST)
+    back = back_to(request, letter, back or reverse("organize:review_queue", args=[letter.slug]))
+    form = form(request.POST)
     if not form.is_valid():
         return refuse(request, letter, missing, back)
     # The change and its audit event commit together: no hidden or decided row without a record.
@@ -94,16 +95,9 @@ def decide(request, letter, membership, signature_id):
         record(request, letter, action, signature, reason=data["reason"])
         return messages.SUCCESS, _("Approved %(name)s.") if approve else _("Rejected %(name)s.")
 
-    queue_url = reverse("organize:review_queue", args=[letter.slug])
     missing = _("Give a reason for your decision.")
     return act_on_signature(
-        request,
-        letter,
-        signature_id,
-        apply,
-        back=queue_url,
-        missing=missing,
-        form_class=DecisionForm,
+        request, letter, signature_id, apply, missing=missing, form=DecisionForm
     )
 
 
@@ -123,7 +117,7 @@ def flag(request, letter, membership, signature_id):
         return messages.SUCCESS, _("Flagged %(name)s for review.")
 
     missing = _("Give a reason for flagging this signature.")
-    return act_on_signature(request, letter, signature_id, apply, back=queue_url, missing=missing)
+    return act_on_signature(request, letter, signature_id, apply, missing=missing)
 
 
 @require_POST
@@ -141,14 +135,5 @@ def notable(request, letter, membership, signature_id):
             return messages.SUCCESS, _("%(name)s is marked notable.")
         return messages.SUCCESS, _("%(name)s is no longer notable.")
 
-    queue_url = reverse("organize:review_queue", args=[letter.slug])
     missing = _("Choose whether the signatory is notable.")
-    return act_on_signature(
-        request,
-        letter,
-        signature_id,
-        apply,
-        back=queue_url,
-        missing=missing,
-        form_class=NotableForm,
-    )
+    return act_on_signature(request, letter, signature_id, apply, missing=missing, form=NotableForm)
