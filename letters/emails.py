@@ -43,3 +43,16 @@ def send_revision_notice(signature, revision, previous):
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
+
+
+def send_daily_digest(organizer, numbers):
+    letter = organizer.letter
+    send_templated(
+        "daily-digest",
+        to=organizer.user.email,
+        context={
+            "letter": letter,
+            "numbers": numbers,
+            "url": reverse("organize:dashboard", args=[letter.slug]),
+        },
+    )

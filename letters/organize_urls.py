@@ -4,8 +4,8 @@ accepting an invitation (which needs only a login)."""
 
 from django.urls import path
 
-from letters import drafting, lifecycle, organize, organizers
-from signatories import investigation_views
+from letters import audit, drafting, lifecycle, organize, organizers
+from signatories import exports, investigation_views, moderation, review
 
 app_name = "organize"
 
@@ -43,4 +43,15 @@ urlpatterns = [
         investigation_views.bulk_action,
         name="bulk_action",
     ),
+    path("<slug:slug>/digest/", organize.daily_digest, name="daily_digest"),
+    path("<slug:slug>/review/", review.review_queue, name="review_queue"),
+    path("<slug:slug>/review/<int:signature_id>/decide/", review.decide, name="decide"),
+    path("<slug:slug>/signatures/<int:signature_id>/flag/", review.flag, name="flag"),
+    path("<slug:slug>/signatures/<int:signature_id>/notable/", review.notable, name="notable"),
+    path("<slug:slug>/signatures/", moderation.signature_list, name="signatures"),
+    path("<slug:slug>/signatures/<int:signature_id>/hide/", moderation.hide, name="hide"),
+    path("<slug:slug>/signatures/<int:signature_id>/restore/", moderation.restore, name="restore"),
+    path("<slug:slug>/export/signatures.csv", exports.export_csv, name="export_csv"),
+    path("<slug:slug>/export/signatures.json", exports.export_json, name="export_json"),
+    path("<slug:slug>/audit/", audit.audit_log, name="audit_log"),
 ]

@@ -1,19 +1,11 @@
-from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from letters.models import Letter, letter_changed
+from letters.models import Letter
 from signatories.models import Organization, OrganizationDomain, ReviewItem, Signature
+from signatories.organize_forms import ReasonForm
 from signatories.safeguards import LIMIT_FIELDS, SharedNetwork, SiteSettings
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason (recorded with your name)"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
 
 
 def with_reason(description, *, prompt, done, button):
@@ -78,22 +70,14 @@ def flag(signature, *, by, reason):
     signature.flag(by=by, reason=reason)
 
 
-def set_notable(queryset, notable):
-    """Notables are listed first, so every letter touched has changed its public list."""
-    letter_ids = set(queryset.values_list("letter_id", flat=True))
-    queryset.update(notable=notable)
-    for letter_id in letter_ids:
-        letter_changed(letter_id)
-
-
 @admin.action(description=_("Mark notable (listed first; look-alike names are held)"))
 def mark_notable(modeladmin, request, queryset):
-    set_notable(queryset, True)
+    queryset.set_notable(True)
 
 
 @admin.action(description=_("Unmark notable"))
 def unmark_notable(modeladmin, request, queryset):
-    set_notable(queryset, False)
+    queryset.set_notable(False)
 
 
 class OrganizedLetterFilter(admin.SimpleListFilter):

@@ -197,6 +197,14 @@ class SignatureQuerySet(models.QuerySet):
     def in_review_queue(self):
         return self.live().filter(level__in=COUNTED_LEVELS, review__in=QUEUE_REVIEWS)
 
+    def set_notable(self, notable):
+        """Mark or unmark notables. They are listed first, so every letter touched has changed
+        its public list."""
+        letter_ids = set(self.values_list("letter_id", flat=True))
+        self.update(notable=notable)
+        for letter_id in letter_ids:
+            letter_changed(letter_id)
+
     def search(self, query):
         query = query.strip()
         if not query:

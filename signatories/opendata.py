@@ -1,5 +1,7 @@
 """Open data: the columns every download of public signatories shares (schema version 1)."""
 
+import json
+
 
 class Echo:
     def write(self, value):
@@ -71,3 +73,13 @@ def csv_row(record):
     """A record as CSV cells: formulas neutralised, booleans as yes/no."""
     cells = {**record, "notable": "yes" if record["notable"] else "no"}
     return [neutralise_cell(cells[column]) for column in OPEN_DATA_COLUMNS]
+
+
+def json_document(header, key, records):
+    """`header` with the list `key` of `records` added, as JSON text streamed record by record."""
+    yield json.dumps(header)[:-1] + ", " + json.dumps(key) + ": [\n"
+    first = True
+    for record in records:
+        yield ("" if first else ",\n") + json.dumps(record, ensure_ascii=False)
+        first = False
+    yield "\n]}\n"

@@ -1,5 +1,4 @@
 import csv
-import json
 from datetime import date
 from urllib.parse import urlencode
 
@@ -36,6 +35,7 @@ from signatories.opendata import (
     OPEN_DATA_SCHEMA_VERSION,
     Echo,
     csv_row,
+    json_document,
     open_data_rows,
 )
 from signatories.orcid import employs, orcid_account
@@ -247,15 +247,9 @@ def signatory_json(request, slug):
         "columns": OPEN_DATA_COLUMNS,
     }
 
-    def chunks():
-        yield json.dumps(header)[:-1] + ', "signatories": [\n'
-        first = True
-        for record in open_data_rows(Signature.objects.listed(letter)):
-            yield ("" if first else ",\n") + json.dumps(record, ensure_ascii=False)
-            first = False
-        yield "\n]}\n"
-
-    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+    records = open_data_rows(Signature.objects.listed(letter))
+    chunks = json_document(header, "signatories", records)
+    response = StreamingHttpResponse(chunks, content_type="application/json; charset=utf-8")
     return download_headers(response, letter, "json")
 
 
