@@ -382,11 +382,14 @@ PERMISSIONS_POLICY = {
         "microphone",
         "midi",
         "payment",
-        "publickey-credentials-get",
         "serial",
         "usb",
         "xr-spatial-tracking",
     ]
+} | {
+    # Security keys and passkeys (two-factor authentication) on our own pages only.
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
 }
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

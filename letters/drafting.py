@@ -12,12 +12,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from letters.forms import LetterForm, NewLetterForm
 from letters.markdown import render_markdown
 from letters.models import AuditEvent, Letter
-from letters.permissions import organizer_required
+from letters.permissions import organizer_required, two_factor_refusal
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def new_letter(request):
+    refusal = two_factor_refusal(request)
+    if refusal is not None:
+        return refusal
     form = NewLetterForm(request.POST or None)
     if form.is_valid():
         letter = Letter.start(by=request.user, **form.cleaned_data)

@@ -70,6 +70,16 @@ def has_two_factor(user):
     return is_mfa_enabled(user)
 
 
+def two_factor_refusal(request, letter=None):
+    """The 403 page that says how to turn on two-factor authentication, when the site (or the
+    letter, if given) requires it and this user has none; else None."""
+    required = two_factor_required(letter) if letter else settings.ORGANIZERS_REQUIRE_TWO_FACTOR
+    if required and not has_two_factor(request.user):
+        template = "letters/organize/two_factor_required.html"
+        return TemplateResponse(request, template, {"letter": letter}, status=403)
+    return None
+
+
 def organizer_required(power):
     """Run the view only for an organizer of the letter named by `slug` who holds `power`.
 
@@ -91,9 +101,9 @@ def organizer_required(power):
                 raise Http404("No letter you organize has this address.")
             if not role_may(membership.role, power):
                 raise PermissionDenied("Your role on this letter does not allow this.")
-            if two_factor_required(letter) and not has_two_factor(request.user):
-                template = "letters/organize/two_factor_required.html"
-                return TemplateResponse(request, template, {"letter": letter}, status=403)
+            refusal = two_factor_refusal(request, letter)
+            if refusal is not None:
+                return refusal
             request.organizer = membership
             return view(request, *args, letter=letter, membership=membership, **kwargs)
 

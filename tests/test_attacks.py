@@ -16,28 +16,26 @@ import uuid
 
 import pytest
 import redis
-from django.core.management.utils import get_random_secret_key
 from django.db import connection
 
 from signatories.models import Signature
 from tests.builders import make_letter
-from tests.test_production_journey import (
+from tests.production import (
     BASE_DIR,
-    WEB_ARGS,
-    WORKER_ARGS,
     Client,
     Site,
     api_counts,
+    collect_static,
     csrf_token,
     database_url,
     email_links,
     free_port,
-    granian_command,
-    production_env,
-    smtp_sink,  # noqa: F401 (a fixture)
-    start_server,
+    site_env,
+    start_web,
+    start_worker,
     wait_until_ready,
 )
+from tests.test_production_journey import smtp_sink  # noqa: F401 (a fixture)
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 IP_BURST = 3
@@ -64,37 +62,23 @@ def attacked_site(django_db_setup, smtp_sink, tmp_path_factory):  # noqa: F811
     prefix = f"attacks-{uuid.uuid4().hex}"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = production_env(
-        {
-            "DEBUG": "0",
-            "SECRET_KEY": get_random_secret_key(),
-            "DATABASE_URL": database_url(connection.settings_dict),
-            "SITE_URL": url,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_sink.port}",
-            "TASKS_BACKEND": "database",
-            "STATIC_ROOT": str(tmp_path_factory.mktemp("staticfiles")),
-            "TRUSTED_PROXIES": "127.0.0.1",
-            "CACHE_URL": REDIS_URL,
-            "CACHE_KEY_PREFIX": prefix,
-            **LIMITS,
-        }
+    static_root = tmp_path_factory.mktemp("staticfiles")
+    env = site_env(
+        url=url,
+        database=database_url(connection.settings_dict),
+        mail_port=smtp_sink.port,
+        static_root=static_root,
+        TRUSTED_PROXIES="127.0.0.1",
+        CACHE_URL=REDIS_URL,
+        CACHE_KEY_PREFIX=prefix,
+        **LIMITS,
     )
-    collected = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert collected.returncode == 0, collected.stderr
+    collect_static(env, static_root)
     logs = tmp_path_factory.mktemp("logs")
     servers = []
     try:
-        web = [*granian_command(), *WEB_ARGS, "--port", str(port), "config.wsgi:application"]
-        servers.append(start_server("granian", web, env, logs))
-        servers.append(start_server("db_worker", [sys.executable, *WORKER_ARGS], env, logs))
+        servers.append(start_web(env, port, logs))
+        servers.append(start_worker(env, logs))
         wait_until_ready(url, servers)
         yield Site(url, smtp_sink, servers)
     finally:

@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from letters.models import Organizer
+from letters.models import Letter, Organizer
 from tests.accounts.conftest import activate_totp, is_logged_in, log_in
 from tests.accounts.totp import current_totp_code
 from tests.builders import ACCOUNT_PASSWORD, make_account, make_letter
@@ -136,6 +136,18 @@ def test_site_wide_setting_requires_two_factor_for_every_letter(client, db, sett
     assert client.get(url).status_code == 200
     settings.ORGANIZERS_REQUIRE_TWO_FACTOR = True
     assert client.get(url).status_code == 403
+
+
+def test_site_wide_setting_requires_two_factor_to_start_a_letter(client, db, settings):
+    settings.ORGANIZERS_REQUIRE_TWO_FACTOR = True
+    make_account("kim@example.org")
+    log_in(client, "kim@example.org")
+
+    refused = client.post("/organize/new/", {"title": "A letter", "slug": "a-letter"})
+
+    assert refused.status_code == 403
+    assert "must use two-factor authentication" in refused.content.decode()
+    assert not Letter.objects.exists()
 
 
 def test_admin_login_goes_through_allauth(client, db):

@@ -8,8 +8,10 @@ from django.core import mail
 from django.core.cache import cache
 from playwright.sync_api import expect
 
+from letters.models import Letter
 from tests.accounts.totp import current_totp_code
 from tests.browser.conftest import assert_accessible
+from tests.browser.test_organizer_journey import draft_preview_publish_revise_and_read_the_history
 from tests.builders import make_account
 
 pytestmark = pytest.mark.browser
@@ -45,15 +47,9 @@ def log_in_with_password(page):
     main.get_by_role("button", name="Log in").click()
 
 
-def test_sign_up_verify_turn_on_two_factor_and_log_in_again(live_server, page):
-    blocked = watch_csp(page)
-    header = page.get_by_role("banner")
+def sign_up_and_verify(page, live_server):
+    """From the login page: create an account and confirm its address from the email."""
     main = page.get_by_role("main")
-
-    page.goto(live_server.url + "/")
-    header.get_by_role("link", name="Log in").click()
-    expect(page).to_have_title("Log in · Undersigned")
-    assert_accessible(page)
     main.get_by_role("link", name="Create an account").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
@@ -71,11 +67,11 @@ def test_sign_up_verify_turn_on_two_factor_and_log_in_again(live_server, page):
     page.goto(link)
     expect(main).to_contain_text(EMAIL)
     main.get_by_role("button", name="Confirm").click()
-    expect(page).to_have_url(live_server.url + "/")
 
-    header.get_by_text("Account", exact=True).click()
-    header.get_by_role("link", name="Two-factor authentication").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Two-Factor Authentication")
+
+def turn_on_authenticator(page):
+    """From the two-factor page: set up an authenticator app; returns its secret."""
+    main = page.get_by_role("main")
     main.get_by_role("link", name="Set up an authenticator app").click()
     # allauth asks for the password again before a change to the account's security.
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm Access")
@@ -92,6 +88,25 @@ def test_sign_up_verify_turn_on_two_factor_and_log_in_again(live_server, page):
     main.get_by_role("button", name="Activate").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Recovery Codes")
     expect(page.get_by_role("status")).to_contain_text("Authenticator app activated.")
+    return secret
+
+
+def test_sign_up_verify_turn_on_two_factor_and_log_in_again(live_server, page):
+    blocked = watch_csp(page)
+    header = page.get_by_role("banner")
+    main = page.get_by_role("main")
+
+    page.goto(live_server.url + "/")
+    header.get_by_role("link", name="Log in").click()
+    expect(page).to_have_title("Log in · Undersigned")
+    assert_accessible(page)
+    sign_up_and_verify(page, live_server)
+    expect(page).to_have_url(live_server.url + "/")
+
+    header.get_by_text("Account", exact=True).click()
+    header.get_by_role("link", name="Two-factor authentication").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-Factor Authentication")
+    secret = turn_on_authenticator(page)
 
     header.get_by_text("Account", exact=True).click()
     header.get_by_role("button", name="Log out").click()
@@ -189,4 +204,33 @@ def test_security_key_is_added_and_then_logs_in(live_server, page):
 
     expect(page).to_have_url(live_server.url + "/")
     expect(page.get_by_role("banner").get_by_text("Account", exact=True)).to_be_visible()
+    assert blocked == []
+
+
+def test_sign_up_turn_on_two_factor_then_draft_publish_and_revise(
+    live_server, page, new_page, settings
+):
+    """The whole organizer journey on a site that requires two-factor authentication of its
+    organizers: sign up, verify the address, find the workspace closed until an authenticator
+    app is on, then draft, share the preview link, publish, revise and read the public diff."""
+    settings.ORGANIZERS_REQUIRE_TWO_FACTOR = True
+    blocked = watch_csp(page)
+    main = page.get_by_role("main")
+
+    page.goto(live_server.url + "/organize/new/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    sign_up_and_verify(page, live_server)
+
+    response = page.goto(live_server.url + "/organize/new/")
+    assert response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-factor authentication required")
+    assert_accessible(page)
+    main.get_by_role("link", name="Set up two-factor authentication").click()
+    turn_on_authenticator(page)
+
+    draft_preview_publish_revise_and_read_the_history(page, live_server, new_page, email=EMAIL)
+
+    letter = Letter.objects.get(slug="fund-replication")
+    assert letter.organizers.get().user.email == EMAIL
+    assert letter.revisions.count() == 2
     assert blocked == []

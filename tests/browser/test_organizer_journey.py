@@ -32,7 +32,19 @@ def log_in(page, live_server):
 
 def test_draft_preview_publish_revise_and_read_the_history(live_server, page, new_page, organizer):
     log_in(page, live_server)
+    draft_preview_publish_revise_and_read_the_history(
+        page, live_server, new_page, email="rosa@organizers.example.org"
+    )
 
+    letter = Letter.objects.get(slug="fund-replication")
+    assert letter.revisions.count() == 2
+    assert list(
+        AuditEvent.objects.filter(letter=letter).order_by("id").values_list("action", flat=True)
+    ) == ["letter.created", "letter.edited", "letter.published", "letter.edited", "letter.revised"]
+
+
+def draft_preview_publish_revise_and_read_the_history(page, live_server, new_page, *, email):
+    """The organizer's journey from a new letter to its public diff, for a logged-in organizer."""
     page.goto(f"{live_server.url}/organize/new/")
     page.get_by_label("Title").fill("Fund replication studies")
     page.get_by_label("Address").fill("fund-replication")
@@ -60,7 +72,7 @@ def test_draft_preview_publish_revise_and_read_the_history(live_server, page, ne
     expect(page.get_by_role("status")).to_contain_text("Published")
 
     page.get_by_role("link", name="Organizers").click()
-    expect(page.get_by_role("cell", name="rosa@organizers.example.org (you)")).to_be_visible()
+    expect(page.get_by_role("cell", name=f"{email} (you)")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Settings").click()
@@ -88,9 +100,3 @@ def test_draft_preview_publish_revise_and_read_the_history(live_server, page, ne
     added = page.locator("ins", has_text="And to publish null results.")
     expect(added).to_have_text("Added: And to publish null results.")
     assert_accessible(page)
-
-    letter = Letter.objects.get(slug="fund-replication")
-    assert letter.revisions.count() == 2
-    assert list(
-        AuditEvent.objects.filter(letter=letter).order_by("id").values_list("action", flat=True)
-    ) == ["letter.created", "letter.edited", "letter.published", "letter.edited", "letter.revised"]
