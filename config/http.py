@@ -1,7 +1,21 @@
 """HTTP helpers for public read-only endpoints: caching, validators and CORS."""
 
-from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.cache import (
+    add_never_cache_headers,
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+    set_response_etag,
+)
 from django.utils.http import http_date
+from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
@@ -41,3 +55,106 @@ def read_only_api(view):
     and get a misleading 403.
     """
     return csrf_exempt(require_safe(read_from_replica(view)))
+
+
+# Anonymous pages from the shared cache, and the CSRF check that lets them carry no token.
+#
+# A page with a CSRF token is different for every visitor, so it cannot be cached, and at a
+# viral spike nearly every request is an anonymous reader asking for the same letter page.
+# Django 6.1's CsrfViewMiddleware has no header-only mode, so forms on shared pages carry no
+# token and the views they post to take the browser's own word for where the form came from:
+# Sec-Fetch-Site (sent by every current browser, and no page can forge it) or, from browsers
+# without it, an Origin header naming this site. A POST with neither, or from another site,
+# still needs Django's token, exactly as before. This is the check Go's
+# http.CrossOriginProtection and OWASP's "Fetch Metadata" advice make.
+
+
+def _csrf():
+    # Built per request, as csrf_protect does, so it reads the settings of the moment.
+    return CsrfViewMiddleware(lambda request: None)
+
+
+# Cookies that do not change a page's content for its reader (the language is in the key).
+SHARED_PAGE_COOKIES = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
+
+
+def sent_from_this_site(request):
+    """Did the browser say this request came from one of our own pages?"""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    return "HTTP_ORIGIN" in request.META and _csrf()._origin_verified(request)
+
+
+def csrf_by_origin(view):
+    """CSRF protection that a same-origin browser passes without a token (see above)."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE") or sent_from_this_site(request):
+            _csrf()._accept(request)
+        else:
+            rejected = _csrf().process_view(request, view, args, kwargs)
+            if rejected is not None:
+                return rejected
+        return view(request, *args, **kwargs)
+
+    # The site-wide middleware leaves the check to the wrapper above.
+    checked.csrf_exempt = True
+    return checked
+
+
+def is_anonymous_reader(request):
+    """A GET with no session, messages or other cookie that could make the page its own."""
+    return (
+        request.method == "GET"
+        and set(request.COOKIES) <= SHARED_PAGE_COOKIES
+        # A malformed CSRF cookie gets replaced, and a Set-Cookie must never be shared.
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    )
+
+
+def page_cache_key(request):
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return f"page:{get_language()}:{path}"
+
+
+def shared_page(view):
+    """Serve anonymous readers one copy of the page, kept PAGE_CACHE_SECONDS in the cache.
+
+    The page is rendered for an anonymous reader without a CSRF token (templates test
+    `request.shared_page`), so it is the same for everyone reading in that language; browsers
+    and proxies may keep it as long. Anyone with a session (organizers, ORCID signers) gets
+    their own page, marked private, and never touches the cache.
+    """
+
+    @wraps(view)
+    def cached(request, *args, **kwargs):
+        if not is_anonymous_reader(request):
+            response = view(request, *args, **kwargs)
+            add_never_cache_headers(response)
+            return response
+        request.shared_page = True
+        key = page_cache_key(request)
+        if (hit := cache.get(key)) is not None:
+            content, content_type = hit
+            response = HttpResponse(content, content_type=content_type)
+        else:
+            response = view(request, *args, **kwargs)
+            if (
+                response.status_code != 200
+                or response.streaming
+                or response.cookies
+                or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            ):
+                return response
+            if settings.PAGE_CACHE_SECONDS:
+                cache.set(key, (response.content, response["Content-Type"]),
+                          settings.PAGE_CACHE_SECONDS)  # fmt: skip
+        public_cacheable(response, max_age=settings.PAGE_CACHE_SECONDS, stale=30)
+        # The language comes from a cookie or Accept-Language; a session cookie means a page
+        # of one's own.
+        patch_vary_headers(response, ("Cookie", "Accept-Language"))
+        return response
+
+    return cached

@@ -365,6 +365,12 @@ SHARED_EMAIL_DOMAINS_FILE = env_str("SHARED_EMAIL_DOMAINS_FILE")
 # Counts: pending changes are folded into the totals at most this often, per worker queue.
 COUNT_ROLL_UP_SECONDS = env_int("COUNT_ROLL_UP_SECONDS", 2)
 
+# Anonymous readers' letter and list pages are kept this long in the shared cache (and by
+# browsers and proxies), so a crowd re-reading a page costs one rendering every few seconds.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 5)
+# The count endpoint's answer is kept this long; counters poll it every few seconds.
+COUNT_CACHE_SECONDS = env_int("COUNT_CACHE_SECONDS", 2)
+
 # Signing: the confirmation link works for this long.
 CONFIRMATION_MAX_AGE_DAYS = env_int("CONFIRMATION_MAX_AGE_DAYS", 7)
 # A signature gets at most this many emails, so the form cannot be used to spam someone.

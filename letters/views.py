@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from config.db_router import read_from_replica
+from config.http import shared_page
 from letters.models import Letter
 from letters.versions import version_context
 from signatories.forms import SignForm
@@ -62,6 +63,7 @@ def render_letter(request, letter, form=None, status=200):
 
 
 @require_safe
+@shared_page
 @read_from_replica
 def detail(request, slug):
     # ?version= is a link from the list of versions; otherwise the reader's own language is

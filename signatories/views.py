@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.db_router import read_from_replica
-from config.http import allow_any_origin, public_cacheable
+from config.http import allow_any_origin, csrf_by_origin, public_cacheable, shared_page
 from letters.views import public_letter, render_letter
 from signatories.forms import SignatoryFilterForm, SignForm
 from signatories.listing import keyset_page
@@ -55,6 +55,7 @@ def render_closed(request, letter):
 
 
 @require_POST
+@csrf_by_origin
 def sign(request, slug):
     # On errors the page shows again in the version the signer was reading.
     letter = public_letter(slug, language=request.POST.get("language", ""))
@@ -152,6 +153,7 @@ def listed_signatories(letter):
 
 
 @require_safe
+@shared_page
 @read_from_replica
 def signatory_list(request, slug):
     letter = public_letter(slug)

@@ -39,3 +39,14 @@ def immediate_on_commit(monkeypatch):
     from django.db import transaction
 
     monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: pages and counts are cached a few seconds, and a
+    copy left by the previous test (same slug, same language) would otherwise be served."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
