@@ -1,4 +1,3 @@
-import csv
 import json
 from datetime import date
 from urllib.parse import urlencode
@@ -33,8 +32,7 @@ from signatories.models import (
 from signatories.opendata import (
     OPEN_DATA_COLUMNS,
     OPEN_DATA_SCHEMA_VERSION,
-    Echo,
-    csv_row,
+    csv_body,
     open_data_rows,
 )
 from signatories.orcid import employs, orcid_account
@@ -190,14 +188,9 @@ def download_headers(response, letter, extension):
 @read_from_replica
 def signatory_csv(request, slug):
     letter = public_letter(slug)
-    writer = csv.writer(Echo())
-
-    def lines():
-        yield writer.writerow(OPEN_DATA_COLUMNS)
-        for record in open_data_rows(Signature.objects.listed(letter)):
-            yield writer.writerow(csv_row(record))
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_body(Signature.objects.listed(letter)), content_type="text/csv; charset=utf-8"
+    )
     return download_headers(response, letter, "csv")
 
 
