@@ -88,10 +88,10 @@ def _neutralised(column):
 
 def _isoformat(column):
     """datetime.isoformat() of a UTC timestamp: microseconds only when there are some."""
-    utc = f"({column} AT TIME ZONE 'UTC')"
+    # One to_char per cell: it is the dearest part of the statement.
     return (
-        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN to_char({utc}, 'US') = "
-        f"'000000' THEN '' ELSE '.' || to_char({utc}, 'US') END || '+00:00'"
+        f"replace(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), "
+        "'.000000', '') || '+00:00'"
     )
 
 
@@ -123,9 +123,10 @@ def copy_csv_chunks(signatures, *, chunk_size=1 << 16):
     header = io.StringIO()
     csv.writer(header).writerow(OPEN_DATA_COLUMNS)
     buffer, size = [header.getvalue().encode()], 0
+    # Through Django's cursor, so the statement is logged (and counted in tests) like any other.
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(copy_csv_statement(signatures, connection)) as copy,
+        cursor.copy(copy_csv_statement(signatures, connection)) as copy,
     ):
         for record in crlf_records(copy):
             buffer.append(record)
