@@ -1,10 +1,12 @@
 """HTTP helpers for public read-only endpoints: caching, validators and CORS."""
 
 import hashlib
+import re
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.cache import (
@@ -15,7 +17,7 @@ from django.utils.cache import (
     set_response_etag,
 )
 from django.utils.http import http_date
-from django.utils.translation import get_language
+from django.utils.translation import get_language_from_request
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
@@ -106,55 +108,82 @@ def csrf_by_origin(view):
 
 def is_anonymous_reader(request):
     """A GET with no session, messages or other cookie that could make the page its own."""
-    return (
-        request.method == "GET"
-        and set(request.COOKIES) <= SHARED_PAGE_COOKIES
-        # A malformed CSRF cookie gets replaced, and a Set-Cookie must never be shared.
-        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-    )
-
-
-def page_cache_key(request):
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"page:{get_language()}:{path}"
+    return request.method == "GET" and set(request.COOKIES) <= SHARED_PAGE_COOKIES
 
 
 def shared_page(view):
-    """Serve anonymous readers one copy of the page, kept PAGE_CACHE_SECONDS in the cache.
+    """One copy of the page for every anonymous reader in a language, for a few seconds.
 
     The page is rendered for an anonymous reader without a CSRF token (templates test
     `request.shared_page`), so it is the same for everyone reading in that language; browsers
-    and proxies may keep it as long. Anyone with a session (organizers, ORCID signers) gets
-    their own page, marked private, and never touches the cache.
+    and proxies may keep it PAGE_CACHE_SECONDS, and SharedPageCacheMiddleware keeps it as long
+    in the shared cache. Anyone with a session (organizers, ORCID signers) gets their own page,
+    marked private, and never touches the cache.
     """
 
     @wraps(view)
-    def cached(request, *args, **kwargs):
+    def shared(request, *args, **kwargs):
         if not is_anonymous_reader(request):
             response = view(request, *args, **kwargs)
             add_never_cache_headers(response)
             return response
         request.shared_page = True
-        key = page_cache_key(request)
-        if (hit := cache.get(key)) is not None:
-            content, content_type = hit
-            response = HttpResponse(content, content_type=content_type)
-        else:
-            response = view(request, *args, **kwargs)
-            if (
-                response.status_code != 200
-                or response.streaming
-                or response.cookies
-                or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-            ):
-                return response
-            if settings.PAGE_CACHE_SECONDS:
-                cache.set(key, (response.content, response["Content-Type"]),
-                          settings.PAGE_CACHE_SECONDS)  # fmt: skip
-        public_cacheable(response, max_age=settings.PAGE_CACHE_SECONDS, stale=30)
-        # The language comes from a cookie or Accept-Language; a session cookie means a page
-        # of one's own.
-        patch_vary_headers(response, ("Cookie", "Accept-Language"))
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            public_cacheable(response, max_age=settings.PAGE_CACHE_SECONDS, stale=30)
+            # The language comes from a cookie or Accept-Language; a session cookie means a
+            # page of one's own.
+            patch_vary_headers(response, ("Cookie", "Accept-Language"))
+            response.shared_page = True
         return response
 
-    return cached
+    return shared
+
+
+# The addresses whose views are @shared_page: the middleware looks only these up, so no other
+# request pays for a cache read.
+SHARED_PAGE_PATHS = re.compile(r"/letters/[^/]+/(signatories/)?")
+
+
+def shared_page_key(request):
+    """The cache key of the shared page this request asks for, or None when it asks for none."""
+    if not (SHARED_PAGE_PATHS.fullmatch(request.path_info) and is_anonymous_reader(request)):
+        return None
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return None  # the full stack answers it with its 400
+    # What LocaleMiddleware will choose: the language cookie, else Accept-Language.
+    language = get_language_from_request(request)
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return f"page:{language}:{path}"
+
+
+class SharedPageCacheMiddleware:
+    """Answer anonymous readers' shared pages from the cache, before the rest of the stack.
+
+    At a spike nearly every request is a reader asking for the same letter page; answered here
+    it costs less than /healthz, which passes through sessions, locale, CSRF, authentication
+    and messages. The copy keeps every header the full stack gave it (language, Vary,
+    X-Frame-Options, caching); the middleware above this one (security, CSP) still runs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = shared_page_key(request)
+        if key is not None and (hit := cache.get(key)) is not None:
+            content, headers = hit
+            return HttpResponse(content, headers=headers)
+        response = self.get_response(request)
+        if getattr(response, "shared_page", False):
+            if response.cookies:
+                # Something below set a cookie (a CSRF token after all, a session): the page
+                # is this reader's own and must not be shared.
+                del response["Cache-Control"]
+                add_never_cache_headers(response)
+            elif key is not None and settings.PAGE_CACHE_SECONDS:
+                headers = dict(response.items())
+                cache.set(key, (response.content, headers), settings.PAGE_CACHE_SECONDS)
+        return response

@@ -47,7 +47,34 @@ def test_second_reader_gets_the_cached_page_without_queries(
         second = Client().get("/letters/ai-risk/")
 
     assert second.content == first.content
-    assert second["Cache-Control"] == "public, max-age=5, stale-while-revalidate=30"
+    # The copy keeps every header the full stack gave the first reader.
+    assert dict(second.items()) == dict(first.items())
+    assert second["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in second["Content-Security-Policy"]
+    assert second.cookies == {}
+
+
+def test_a_page_that_sets_a_cookie_is_neither_shared_nor_cached(reader, letter):
+    # A malformed CSRF cookie makes Django send a new one with the page.
+    reader.cookies["csrftoken"] = "not-a-valid-token"
+
+    first = reader.get("/letters/ai-risk/")
+    second = Client().get("/letters/ai-risk/")
+
+    assert "csrftoken" in first.cookies
+    assert "public" not in first["Cache-Control"]
+    assert "private" in first["Cache-Control"]
+    assert second.cookies == {}
+    assert "public" in second["Cache-Control"]
+
+
+def test_other_addresses_never_read_the_page_cache(reader, letter):
+    reader.get("/letters/ai-risk/")
+
+    response = reader.get("/letters/ai-risk/check-email/")
+
+    assert "Check your email" in response.text
+    assert "public" not in response.get("Cache-Control", "")
 
 
 def test_each_language_has_its_own_copy(letter):
