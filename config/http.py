@@ -134,15 +134,21 @@ def shared_page(view):
             # The language comes from a cookie or Accept-Language; a session cookie means a
             # page of one's own.
             patch_vary_headers(response, ("Cookie", "Accept-Language"))
-            response.shared_page = True
+            share(response, seconds=settings.PAGE_CACHE_SECONDS)
         return response
 
     return shared
 
 
-# The addresses whose views are @shared_page: the middleware looks only these up, so no other
-# request pays for a cache read.
-SHARED_PAGE_PATHS = re.compile(r"/letters/[^/]+/(signatories/)?")
+def share(response, *, seconds):
+    """Let SharedPageCacheMiddleware keep this answer for anonymous readers for `seconds`."""
+    response.shared_for = seconds
+    return response
+
+
+# The addresses whose views share() their answers: the middleware looks only these up, so no
+# other request pays for a cache read.
+SHARED_PAGE_PATHS = re.compile(r"/letters/[^/]+/(signatories/)?|/api/v1/letters/[^/]+/count")
 
 
 def shared_page_key(request):
@@ -175,15 +181,17 @@ class SharedPageCacheMiddleware:
         key = shared_page_key(request)
         if key is not None and (hit := cache.get(key)) is not None:
             content, headers = hit
-            return HttpResponse(content, headers=headers)
+            response = HttpResponse(content, headers=headers)
+            # A client that has this copy (the count's ETag) gets a 304, as from the view.
+            return get_conditional_response(request, etag=response.get("ETag"), response=response)
         response = self.get_response(request)
-        if getattr(response, "shared_page", False):
+        seconds = getattr(response, "shared_for", 0)
+        if seconds and response.status_code == 200:
             if response.cookies:
                 # Something below set a cookie (a CSRF token after all, a session): the page
                 # is this reader's own and must not be shared.
                 del response["Cache-Control"]
                 add_never_cache_headers(response)
-            elif key is not None and settings.PAGE_CACHE_SECONDS:
-                headers = dict(response.items())
-                cache.set(key, (response.content, headers), settings.PAGE_CACHE_SECONDS)
+            elif key is not None:
+                cache.set(key, (response.content, dict(response.items())), seconds)
         return response

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 
-from config.http import allow_any_origin, conditional, public_cacheable, read_only_api
+from config.http import allow_any_origin, conditional, public_cacheable, read_only_api, share
 from letters.api import api_letter, not_found
 from letters.models import letter_changed_at
 from signatories.models import Signature
@@ -48,4 +48,6 @@ def letter_count(request, slug):
     # A few seconds in browsers and proxies absorb the crowd too, and stale-while-revalidate
     # keeps counters answering while the cache refreshes.
     public_cacheable(response, max_age=5, stale=30)
+    # Anonymous pollers get it from SharedPageCacheMiddleware, before sessions and the rest.
+    share(response, seconds=settings.COUNT_CACHE_SECONDS)
     return allow_any_origin(conditional(request, response, last_modified=changed_at))
