@@ -16,7 +16,7 @@ from django.utils.cache import (
     patch_vary_headers,
     set_response_etag,
 )
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import get_language_from_request
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
@@ -183,7 +183,12 @@ class SharedPageCacheMiddleware:
             content, headers = hit
             response = HttpResponse(content, headers=headers)
             # A client that has this copy (the count's ETag) gets a 304, as from the view.
-            return get_conditional_response(request, etag=response.get("ETag"), response=response)
+            return get_conditional_response(
+                request,
+                etag=response.get("ETag"),
+                last_modified=parse_http_date_safe(response.get("Last-Modified")),
+                response=response,
+            )
         response = self.get_response(request)
         seconds = getattr(response, "shared_for", 0)
         if seconds and response.status_code == 200:

@@ -210,3 +210,16 @@ def test_language_switch_from_another_site_is_refused(strict_client, letter):
     )
 
     assert response.status_code == 403
+
+
+def test_count_from_the_cache_answers_304_to_a_client_that_has_it(reader, letter):
+    first = reader.get("/api/v1/letters/ai-risk/count")
+
+    by_etag = Client().get("/api/v1/letters/ai-risk/count", HTTP_IF_NONE_MATCH=first["ETag"])
+    by_date = Client().get(
+        "/api/v1/letters/ai-risk/count", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+    )
+
+    assert first.status_code == 200
+    assert (by_etag.status_code, by_date.status_code) == (304, 304)
+    assert by_etag["ETag"] == first["ETag"]
