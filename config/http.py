@@ -67,8 +67,8 @@ def read_only_api(view):
 # token and the views they post to take the browser's own word for where the form came from:
 # Sec-Fetch-Site (sent by every current browser, and no page can forge it) or, from browsers
 # without it, an Origin header naming this site. A POST with neither, or from another site,
-# still needs Django's token, exactly as before. This is the check Go's
-# http.CrossOriginProtection and OWASP's "Fetch Metadata" advice make.
+# still needs Django's token, exactly as before. Go's http.CrossOriginProtection makes the
+# same check (and lets a request with neither header through, which this does not).
 
 
 def _csrf():
@@ -169,9 +169,10 @@ class SharedPageCacheMiddleware:
     """Answer anonymous readers' shared pages from the cache, before the rest of the stack.
 
     At a spike nearly every request is a reader asking for the same letter page; answered here
-    it costs less than /healthz, which passes through sessions, locale, CSRF, authentication
-    and messages. The copy keeps every header the full stack gave it (language, Vary,
-    X-Frame-Options, caching); the middleware above this one (security, CSP) still runs.
+    it costs about what /healthz costs (which passes through sessions, locale, CSRF,
+    authentication and messages) instead of a rendering. The copy keeps every header the full
+    stack gave it (language, Vary, X-Frame-Options, caching); the middleware above this one
+    (security, CSP) still runs.
     """
 
     def __init__(self, get_response):
