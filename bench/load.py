@@ -45,23 +45,39 @@ def wrk(url, *, script="read.lua", args=(), duration, connections, threads):
     return result
 
 
-def csrf_pair(base_url, path):
-    """The csrftoken cookie and a form token from the page at `path`, reusable together."""
+def _get(base_url, path):
     connection = http.client.HTTPConnection(*_host_port(base_url), timeout=30)
     try:
         connection.request("GET", path)
         response = connection.getresponse()
-        page = response.read().decode()
-        cookies = http.cookies.SimpleCookie()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            cookies.load(header)
+        return response, response.read().decode()
     finally:
         connection.close()
+
+
+def csrf_pair(base_url, path):
+    """The csrftoken cookie and a form token from the page at `path`, reusable together.
+
+    Shared pages (the letter page) carry no token; a private one does, such as a
+    confirmation link's page.
+    """
+    response, page = _get(base_url, path)
+    cookies = http.cookies.SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookies.load(header)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    language = re.search(r'name="language" value="([^"]*)"', page)
     if response.status != 200 or token is None or "csrftoken" not in cookies:
         raise SystemExit(f"No CSRF token on {path} ({response.status}).")
-    return cookies["csrftoken"].value, token.group(1), language.group(1) if language else ""
+    return cookies["csrftoken"].value, token.group(1)
+
+
+def form_language(base_url, path):
+    """The signing form's hidden language field on the letter page at `path`."""
+    response, page = _get(base_url, path)
+    language = re.search(r'name="language" value="([^"]*)"', page)
+    if response.status != 200:
+        raise SystemExit(f"{path} answered {response.status}.")
+    return language.group(1) if language else ""
 
 
 def stream_csv(base_url, path):

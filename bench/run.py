@@ -306,8 +306,14 @@ def measure(args, base_url, prepared, servers, mail, data):
         results.append(result)
         return result
 
-    # One CSRF pair for every POST, taken while the servers are idle.
-    cookie, token, language = load.csrf_pair(base_url, f"/letters/{main_slug}/")
+    # Signing posts as a browser does from the shared letter page: no CSRF token, and the
+    # Origin and Sec-Fetch-Site headers every current browser sends (config/http.py).
+    language = load.form_language(base_url, f"/letters/{main_slug}/")
+    # Confirming posts the button of the link's own page, with its CSRF token; one pair
+    # serves every link, taken while the servers are idle.
+    if runs(args, "confirm"):
+        first_link = prepared["tokens_file"].read_text().split("\n", 1)[0]
+        cookie, token = load.csrf_pair(base_url, first_link)
     print("load:", flush=True)
     run("healthz", "/healthz (start)", "/healthz")
     run("letter", f"letter page, {sizes[main_slug]:,} signatures", f"/letters/{main_slug}/")
@@ -320,7 +326,7 @@ def measure(args, base_url, prepared, servers, mail, data):
     checks = {}
     mail_before = mail.received
     sign = run("sign", "sign (POST, 303)", f"/letters/{main_slug}/sign/", script="sign.lua",
-               extra=[f"/letters/{main_slug}/sign/", prepared["sign_prefix"], cookie, token,
+               extra=[f"/letters/{main_slug}/sign/", prepared["sign_prefix"], base_url,
                       language or "en"], warmup=False)  # fmt: skip
     if sign:
         rows = settled(data.signed_rows, prepared["sign_prefix"])

@@ -1,7 +1,23 @@
 """HTTP helpers for public read-only endpoints: caching, validators and CORS."""
 
-from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
-from django.utils.http import http_date
+import hashlib
+import re
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.http import HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.cache import (
+    add_never_cache_headers,
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+    set_response_etag,
+)
+from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import get_language_from_request
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
@@ -41,3 +57,155 @@ def read_only_api(view):
     and get a misleading 403.
     """
     return csrf_exempt(require_safe(read_from_replica(view)))
+
+
+# Anonymous pages from the shared cache, and the CSRF check that lets them carry no token.
+#
+# A page with a CSRF token is different for every visitor, so it cannot be cached, and at a
+# viral spike nearly every request is an anonymous reader asking for the same letter page.
+# Django 6.1's CsrfViewMiddleware has no header-only mode, so forms on shared pages carry no
+# token and the views they post to take the browser's own word for where the form came from:
+# Sec-Fetch-Site (sent by every current browser, and no page can forge it) or, from browsers
+# without it, an Origin header naming this site. A POST with neither, or from another site,
+# still needs Django's token, exactly as before. Go's http.CrossOriginProtection makes the
+# same check (and lets a request with neither header through, which this does not).
+
+
+def _csrf():
+    # Built per request, as csrf_protect does, so it reads the settings of the moment.
+    return CsrfViewMiddleware(lambda request: None)
+
+
+# Cookies that do not change a page's content for its reader (the language is in the key).
+SHARED_PAGE_COOKIES = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
+
+
+def sent_from_this_site(request):
+    """Did the browser say this request came from one of our own pages?"""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    return "HTTP_ORIGIN" in request.META and _csrf()._origin_verified(request)
+
+
+def csrf_by_origin(view):
+    """CSRF protection that a same-origin browser passes without a token (see above)."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE") or sent_from_this_site(request):
+            _csrf()._accept(request)
+        else:
+            rejected = _csrf().process_view(request, view, args, kwargs)
+            if rejected is not None:
+                return rejected
+        return view(request, *args, **kwargs)
+
+    # The site-wide middleware leaves the check to the wrapper above.
+    checked.csrf_exempt = True
+    return checked
+
+
+def is_anonymous_reader(request):
+    """A GET with no session, messages or other cookie that could make the page its own."""
+    return request.method == "GET" and set(request.COOKIES) <= SHARED_PAGE_COOKIES
+
+
+def shared_page(view):
+    """One copy of the page for every anonymous reader in a language, for a few seconds.
+
+    The page is rendered for an anonymous reader without a CSRF token (templates test
+    `request.shared_page`), so it is the same for everyone reading in that language; browsers
+    and proxies may keep it PAGE_CACHE_SECONDS, and SharedPageCacheMiddleware keeps it as long
+    in the shared cache. Anyone with a session (organizers, ORCID signers) gets their own page,
+    marked private, and never touches the cache.
+    """
+
+    @wraps(view)
+    def shared(request, *args, **kwargs):
+        if not is_anonymous_reader(request):
+            response = view(request, *args, **kwargs)
+            add_never_cache_headers(response)
+            return response
+        request.shared_page = True
+        response = view(request, *args, **kwargs)
+        if getattr(response, "private", False):
+            add_never_cache_headers(response)
+        elif response.status_code == 200 and not response.streaming:
+            public_cacheable(response, max_age=settings.PAGE_CACHE_SECONDS, stale=30)
+            # The language comes from a cookie or Accept-Language; a session cookie means a
+            # page of one's own.
+            patch_vary_headers(response, ("Cookie", "Accept-Language"))
+            share(response, seconds=settings.PAGE_CACHE_SECONDS)
+        return response
+
+    return shared
+
+
+def keep_private(response):
+    """Mark an answer of a shared_page view as one reader's own: never cached or shared."""
+    response.private = True
+    return response
+
+
+def share(response, *, seconds):
+    """Let SharedPageCacheMiddleware keep this answer for anonymous readers for `seconds`."""
+    response.shared_for = seconds
+    return response
+
+
+# The addresses whose views share() their answers: the middleware looks only these up, so no
+# other request pays for a cache read.
+SHARED_PAGE_PATHS = re.compile(r"/letters/[^/]+/(signatories/)?|/api/v1/letters/[^/]+/count")
+
+
+def shared_page_key(request):
+    """The cache key of the shared page this request asks for, or None when it asks for none."""
+    if not (SHARED_PAGE_PATHS.fullmatch(request.path_info) and is_anonymous_reader(request)):
+        return None
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return None  # the full stack answers it with its 400
+    # What LocaleMiddleware will choose: the language cookie, else Accept-Language.
+    language = get_language_from_request(request)
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return f"page:{language}:{path}"
+
+
+class SharedPageCacheMiddleware:
+    """Answer anonymous readers' shared pages from the cache, before the rest of the stack.
+
+    At a spike nearly every request is a reader asking for the same letter page; answered here
+    it costs about what /healthz costs (which passes through sessions, locale, CSRF,
+    authentication and messages) instead of a rendering. The copy keeps every header the full
+    stack gave it (language, Vary, X-Frame-Options, caching); the middleware above this one
+    (security, CSP) still runs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = shared_page_key(request)
+        if key is not None and (hit := cache.get(key)) is not None:
+            content, headers = hit
+            response = HttpResponse(content, headers=headers)
+            # A client that has this copy (the count's ETag) gets a 304, as from the view.
+            return get_conditional_response(
+                request,
+                etag=response.get("ETag"),
+                last_modified=parse_http_date_safe(response.get("Last-Modified")),
+                response=response,
+            )
+        response = self.get_response(request)
+        seconds = getattr(response, "shared_for", 0)
+        if seconds and response.status_code == 200:
+            if response.cookies:
+                # Something below set a cookie (a CSRF token after all, a session): the page
+                # is this reader's own and must not be shared.
+                del response["Cache-Control"]
+                add_never_cache_headers(response)
+            elif key is not None:
+                cache.set(key, (response.content, dict(response.items())), seconds)
+        return response

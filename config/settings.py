@@ -93,7 +93,7 @@ def parse_cache_url(url):
     if not url or url.startswith("locmem://"):
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {"BACKEND": "config.cache.RedisCache", "LOCATION": url}
     if url.startswith("dummy://"):
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     raise ImproperlyConfigured(
@@ -152,6 +152,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous readers' letter and list pages, from the cache before sessions and the rest.
+    "config.http.SharedPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language comes from the cookie set_language writes, else Accept-Language; the public
     # addresses carry no language prefix.
@@ -425,6 +427,12 @@ SHARED_EMAIL_DOMAINS_FILE = env_str("SHARED_EMAIL_DOMAINS_FILE")
 
 # Counts: pending changes are folded into the totals at most this often, per worker queue.
 COUNT_ROLL_UP_SECONDS = env_int("COUNT_ROLL_UP_SECONDS", 2)
+
+# Anonymous readers' letter and list pages are kept this long in the shared cache (and by
+# browsers and proxies), so a crowd re-reading a page costs one rendering every few seconds.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 5)
+# The count endpoint's answer is kept this long; counters poll it every few seconds.
+COUNT_CACHE_SECONDS = env_int("COUNT_CACHE_SECONDS", 2)
 
 # Signing: the confirmation link works for this long.
 CONFIRMATION_MAX_AGE_DAYS = env_int("CONFIRMATION_MAX_AGE_DAYS", 7)

@@ -1,7 +1,9 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 
+from config.http import csrf_by_origin
 from letters import api, cards, counts_api, embeds, feeds, openapi, views
 from signatories import api as signatories_api
 
@@ -26,8 +28,9 @@ urlpatterns = [
         signatories_api.signatory_list,
         name="api_signatories",
     ),
-    # set_language: the header's language switcher posts here (no JavaScript needed).
-    path("i18n/", include("django.conf.urls.i18n")),
+    # set_language: the header's language switcher posts here (no JavaScript needed). Shared
+    # pages carry no CSRF token, so the browser's Sec-Fetch-Site or Origin vouches for it.
+    path("i18n/setlang/", csrf_by_origin(set_language), name="set_language"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("organize/", include("letters.organize_urls")),

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from config.db_router import read_from_replica
+from config.http import keep_private, shared_page
 from letters.models import Letter
 from letters.versions import version_context
 from signatories.forms import SignForm, challenge_form
@@ -62,10 +63,15 @@ def render_letter(request, letter, form=None, status=200, challenge=None):
         "signing_paused": signing_paused(letter),
         "challenge": challenge or challenge_form(request, letter, bound=False),
     }
-    return render(request, "letters/detail.html", context, status=status)
+    response = render(request, "letters/detail.html", context, status=status)
+    if context["challenge"] is not None:
+        # Each challenge may be solved once: a page carrying one is never shared.
+        keep_private(response)
+    return response
 
 
 @require_safe
+@shared_page
 @read_from_replica
 def detail(request, slug):
     # ?version= is a link from the list of versions; otherwise the reader's own language is

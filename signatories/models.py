@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -415,6 +415,9 @@ class Signature(models.Model):
         form never tells a stranger whether an address has signed.
         """
         canonical = canonical_email(email)
+        # A new signature is stored already owing its first email: one INSERT and one commit,
+        # where counting the request afterwards took an UPDATE and a SELECT more.
+        first_email = min(1, settings.MAX_EMAILS_PER_SIGNATURE)
         try:
             # A second submission racing this one hits the unique constraint here, inside a
             # savepoint, and falls through to the existing row instead of failing the request.
@@ -436,10 +439,14 @@ class Signature(models.Model):
                     orcid_employment=orcid_employment,
                     client_ip=client_ip,
                     language=language or letter.language,
+                    emails_requested=first_email,
                 )
         except IntegrityError:
             signature = cls.objects.live().get(letter=letter, email_canonical=canonical)
-        signature.request_email()
+            signature.request_email()
+            return signature
+        if first_email:
+            signature.queue_email(first_email)
         return signature
 
     def request_email(self, *, manage=False):
@@ -451,22 +458,32 @@ class Signature(models.Model):
         The request is counted in the same UPDATE that checks the cap, so no burst of
         submissions can make us send more than MAX_EMAILS_PER_SIGNATURE.
         """
+        database = router.db_for_write(Signature)
+        with connections[database].cursor() as cursor:
+            # RETURNING gives the request's number in the same statement; the ORM's update()
+            # only says how many rows changed, and a SELECT after it costs a round trip.
+            cursor.execute(
+                "UPDATE signatories_signature SET emails_requested = emails_requested + 1"
+                " WHERE id = %s AND emails_requested < %s RETURNING emails_requested",
+                [self.pk, settings.MAX_EMAILS_PER_SIGNATURE],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        self.emails_requested = row[0]
+        self.queue_email(row[0], manage=manage)
+        return True
+
+    def queue_email(self, sequence, *, manage=False):
+        """Send email number `sequence` once the transaction that counted it commits."""
         from signatories.tasks import send_signature_email
 
-        updated = Signature.objects.filter(
-            pk=self.pk, emails_requested__lt=settings.MAX_EMAILS_PER_SIGNATURE
-        ).update(emails_requested=F("emails_requested") + 1)
-        if not updated:
-            return False
-        self.refresh_from_db(fields=["emails_requested"])
-        sequence = self.emails_requested
         # The email is written in the language the signer is using the site in; the worker that
         # sends it has no request to read that from.
         language = get_language() or settings.LANGUAGE_CODE
         transaction.on_commit(
             lambda: send_signature_email.enqueue(self.pk, sequence, language, manage=manage)
         )
-        return True
 
     @property
     def is_pending(self):

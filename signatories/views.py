@@ -1,4 +1,3 @@
-import csv
 from datetime import date
 from urllib.parse import urlencode
 
@@ -17,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.db_router import read_from_replica
-from config.http import allow_any_origin, public_cacheable
+from config.http import allow_any_origin, csrf_by_origin, public_cacheable, shared_page
 from letters.views import public_letter, render_letter
 from signatories.forms import SignatoryFilterForm, SignForm, challenge_form
 from signatories.limits import refused
@@ -33,8 +32,7 @@ from signatories.models import (
 from signatories.opendata import (
     OPEN_DATA_COLUMNS,
     OPEN_DATA_SCHEMA_VERSION,
-    Echo,
-    csv_row,
+    csv_body,
     json_document,
     open_data_rows,
 )
@@ -67,6 +65,7 @@ def render_paused(request, letter):
 
 
 @require_POST
+@csrf_by_origin
 def sign(request, slug):
     # On errors the page shows again in the version the signer was reading.
     letter = public_letter(slug, language=request.POST.get("language", ""))
@@ -178,6 +177,7 @@ def listed_signatories(letter):
 
 
 @require_safe
+@shared_page
 @read_from_replica
 def signatory_list(request, slug):
     letter = public_letter(slug)
@@ -220,14 +220,9 @@ def download_headers(response, letter, extension):
 @read_from_replica
 def signatory_csv(request, slug):
     letter = public_letter(slug)
-    writer = csv.writer(Echo())
-
-    def lines():
-        yield writer.writerow(OPEN_DATA_COLUMNS)
-        for record in open_data_rows(Signature.objects.listed(letter)):
-            yield writer.writerow(csv_row(record))
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_body(Signature.objects.listed(letter)), content_type="text/csv; charset=utf-8"
+    )
     return download_headers(response, letter, "csv")
 
 

@@ -42,20 +42,20 @@ def immediate_on_commit(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def fresh_safeguards():
-    """Each test starts with empty rate-limit counters and the default site settings.
+def fresh_cache_and_safeguards():
+    """Each test starts with an empty cache and the default site settings.
 
-    Local memory outlives a test's database rollback; without this, a test that paused signing
-    or used up an address's limit would leak into the next. The settings are primed with the
-    defaults a fresh database holds, as a running site has them in memory: pages cost no
-    extra query (query-count tests).
+    The cache outlives a test's database rollback: without this, a page or count cached by the
+    previous test (same slug, same language), a used-up rate limit or a paused switch would
+    leak into the next. The settings are primed with the defaults a fresh database holds, as a
+    running site has them in memory: pages cost no extra query (query-count tests).
     """
-    from django.core.cache import cache, caches
-    from django.core.cache.backends.locmem import LocMemCache
+    from django.core.cache import cache
 
     from signatories.safeguards import SHARED_NETWORKS, SITE_SETTINGS, SiteSettings
 
-    if isinstance(caches["default"], LocMemCache):
-        cache.clear()
+    cache.clear()
     SITE_SETTINGS.set(SiteSettings(pk=1), 3600)
     SHARED_NETWORKS.set([], 3600)
+    yield
+    cache.clear()

@@ -199,8 +199,13 @@ class Client:
     def get(self, url, headers=None):
         return self.request("GET", url, headers=headers)
 
-    def post(self, url, data):
-        return self.request("POST", url, data=data)
+    def post(self, url, data, headers=None):
+        return self.request("POST", url, data=data, headers=headers)
+
+
+def from_page(client):
+    """The headers a browser sends with a form posted from one of the site's own pages."""
+    return {"Origin": client.base_url, "Sec-Fetch-Site": "same-origin"}
 
 
 def csrf_token(page):

@@ -103,7 +103,8 @@ def test_cookies_are_secure_http_only_and_same_site_in_production(settings):
     make_letter(slug="ai-risk")
     client = Client()
 
-    client.get("/letters/ai-risk/", secure=True)
+    # The shared letter page sets no cookie (config/http.py); the login form has a CSRF token.
+    client.get("/accounts/login/", secure=True)
     client.post("/i18n/setlang/", {"language": "fr", "next": "/"}, secure=True, HTTP_REFERER="/")
 
     cookies = {name: cookie for name, cookie in client.cookies.items()}

@@ -46,7 +46,7 @@ def test_email_url_refuses_nonsense(url):
 
 def test_cache_url():
     assert parse_cache_url("redis://127.0.0.1:6379/1") == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/1",
     }
     assert parse_cache_url("")["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"

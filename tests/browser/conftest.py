@@ -87,3 +87,11 @@ def assert_accessible(page):
             for node in violation["nodes"]:
                 lines.append(f"    at {', '.join(map(str, node['target']))}")
         pytest.fail("\n".join(lines), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def no_shared_cache(settings):
+    """Journeys read their own writes at once (sign, confirm, then see the name); the few
+    seconds anonymous pages and counts are cached for are tested in tests/test_page_cache.py."""
+    settings.PAGE_CACHE_SECONDS = 0
+    settings.COUNT_CACHE_SECONDS = 0

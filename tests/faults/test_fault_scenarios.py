@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tests.faults.conftest import finish, wait_for
 from tests.faults.load import LETTER, SigningLoad
-from tests.production import Client, csrf_token
+from tests.production import Client, from_page
 
 MAIL_TIMEOUT = 45
 
@@ -94,9 +94,8 @@ def sign_once(site, address):
         "affiliation": "Analytical Engines",
         "role": "Mathematician",
         "public": "on",
-        "csrfmiddlewaretoken": csrf_token(page),
     }
-    return client.post(f"/letters/{LETTER}/sign/", form).status
+    return client.post(f"/letters/{LETTER}/sign/", form, headers=from_page(client)).status
 
 
 def test_database_crash_during_signing_answers_503_loses_nothing_and_recovers(site):

@@ -1,3 +1,4 @@
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -35,15 +36,30 @@ def test_count_is_briefly_cacheable_and_readable_from_any_site(client, letter):
     assert response["Access-Control-Allow-Origin"] == "*"
 
 
-def test_count_answers_not_modified_until_it_changes(client, letter):
+def test_count_answers_not_modified_until_it_changes(client, letter, settings):
+    settings.COUNT_CACHE_SECONDS = 1
     first = client.get("/api/v1/letters/ai-risk/count")
 
     unchanged = client.get("/api/v1/letters/ai-risk/count", HTTP_IF_NONE_MATCH=first["ETag"])
     make_signature(letter)
+    cached = client.get("/api/v1/letters/ai-risk/count", HTTP_IF_NONE_MATCH=first["ETag"])
+    time.sleep(1.1)
     changed = client.get("/api/v1/letters/ai-risk/count", HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert unchanged.status_code == 304
+    # The answer is kept COUNT_CACHE_SECONDS, then shows the new signature.
+    assert cached.status_code == 304
     assert (changed.status_code, changed.json()["total"]) == (200, 1)
+
+
+def test_count_is_served_from_the_cache_without_queries(client, letter, django_assert_num_queries):
+    first = client.get("/api/v1/letters/ai-risk/count")
+
+    with django_assert_num_queries(0):
+        second = client.get("/api/v1/letters/ai-risk/count")
+
+    assert second.content == first.content
+    assert second["Content-Type"] == "application/json"
 
 
 @pytest.mark.parametrize("slug", ["draft", "nope"])

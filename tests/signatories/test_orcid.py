@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from django.core.cache import cache
 
 from signatories.models import Level, Signature
 from signatories.orcid import employs
@@ -145,6 +146,7 @@ def test_sign_with_orcid_button_appears_only_when_configured(
 ):
     shown = client.get("/letters/ai-risk/")
     settings.ORCID_CLIENT_ID = ""
+    cache.clear()  # the anonymous page is cached a few seconds; the change shows after
     hidden = client.get("/letters/ai-risk/")
 
     assert "Sign with ORCID" in shown.text

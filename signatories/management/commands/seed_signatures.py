@@ -126,7 +126,7 @@ class Command(BaseCommand):
         step = timedelta(days=30) / count
         batch = uuid.uuid4().hex[:8]
         head = f"{letter.pk}\t{letter.current_revision_id}\ten"
-        tail = "\\N\t\\N\t\tf\tf\t\t\t\t\t\\N\t\\N\tf\t1\t1\tt\tt\t\n"
+        tail = "\\N\t\\N\t\tf\tf\t\t\t\t\t\\N\t\\N\tf\t1\t1\tt\tt\t\\N\t\t\\N\t\\N\n"
         choice, rand = rng.choice, rng.random
         for n in range(count):
             name, key, initials = names[n % len(names)]
@@ -203,7 +203,8 @@ COLUMNS = [
     "level", "signed_at", "confirmed_at", "withdrawn_at", "client_ip", "orcid_id",
     "orcid_employment", "notable", "review", "hold_reason", "evidence_url", "review_reason",
     "reviewed_by_id", "reviewed_at", "in_record", "emails_requested", "emails_sent",
-    "show_affiliation", "notify_changes", "hidden_reason",
+    "show_affiliation", "notify_changes", "hidden_at", "hidden_reason", "hidden_by_id",
+    "redacted_at",
 ]  # fmt: skip
 
 
@@ -220,7 +221,8 @@ SELECT
     c.roles[1 + floor(random() * cardinality(c.roles))::int], '', random() < 0.95,
     c.levels[1 + floor(random() * cardinality(c.levels))::int],
     %(start)s + n * %(step)s - interval '3 minutes', %(start)s + n * %(step)s,
-    NULL, NULL, '', false, false, '', '', '', '', NULL, NULL, false, 1, 1, true, true, ''
+    NULL, NULL, '', false, false, '', '', '', '', NULL, NULL, false, 1, 1,
+    true, true, NULL, '', NULL, NULL
 FROM generate_series(0, %(count)s - 1) AS n,
     (SELECT %(names)s::text[] AS names, %(keys)s::text[] AS keys, %(initials)s::text[] AS initials,
             %(affiliations)s::text[] AS affiliations, %(roles)s::text[] AS roles,

@@ -1,0 +1,242 @@
+"""Anonymous readers share one cached copy of the letter and list pages; signers get their own."""
+
+import re
+import time
+
+import pytest
+from django.test import Client
+
+from signatories.models import Signature
+from tests.builders import make_signature
+
+
+@pytest.fixture
+def reader():
+    """A browser with no cookies, as most of a crowd arrives."""
+    return Client()
+
+
+def test_anonymous_letter_page_is_public_and_sets_no_cookie(reader, letter):
+    response = reader.get("/letters/ai-risk/")
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=5, stale-while-revalidate=30"
+    assert response.cookies == {}
+    assert "csrfmiddlewaretoken" not in response.text
+    assert set(response["Vary"].replace(" ", "").split(",")) >= {"Cookie", "Accept-Language"}
+    assert 'action="/letters/ai-risk/sign/"' in response.text
+
+
+def test_anonymous_list_page_is_public_and_sets_no_cookie(reader, letter):
+    make_signature(letter, name="Grace Hopper")
+
+    response = reader.get("/letters/ai-risk/signatories/")
+
+    assert response.status_code == 200
+    assert "Grace Hopper" in response.text
+    assert response["Cache-Control"] == "public, max-age=5, stale-while-revalidate=30"
+    assert response.cookies == {}
+
+
+def test_second_reader_gets_the_cached_page_without_queries(
+    reader, letter, django_assert_num_queries
+):
+    first = reader.get("/letters/ai-risk/")
+
+    with django_assert_num_queries(0):
+        second = Client().get("/letters/ai-risk/")
+
+    assert second.content == first.content
+    # The copy keeps every header the full stack gave the first reader.
+    assert dict(second.items()) == dict(first.items())
+    assert second["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in second["Content-Security-Policy"]
+    assert second.cookies == {}
+
+
+def test_a_page_that_sets_a_cookie_is_neither_shared_nor_cached(reader, letter):
+    # A malformed CSRF cookie makes Django send a new one with the page.
+    reader.cookies["csrftoken"] = "not-a-valid-token"
+
+    first = reader.get("/letters/ai-risk/")
+    second = Client().get("/letters/ai-risk/")
+
+    assert "csrftoken" in first.cookies
+    assert "public" not in first["Cache-Control"]
+    assert "private" in first["Cache-Control"]
+    assert second.cookies == {}
+    assert "public" in second["Cache-Control"]
+
+
+def test_other_addresses_never_read_the_page_cache(reader, letter):
+    reader.get("/letters/ai-risk/")
+
+    response = reader.get("/letters/ai-risk/check-email/")
+
+    assert "Check your email" in response.text
+    assert "public" not in response.get("Cache-Control", "")
+
+
+def test_each_language_has_its_own_copy(letter):
+    english = Client().get("/letters/ai-risk/", HTTP_ACCEPT_LANGUAGE="en")
+    french = Client().get("/letters/ai-risk/", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert english["Content-Language"] == "en"
+    assert french["Content-Language"] == "fr"
+    assert french.content != english.content
+
+
+def test_signed_in_reader_gets_a_private_page_of_their_own(client, django_user_model, letter):
+    Client().get("/letters/ai-risk/")  # an anonymous copy is now cached
+    user = django_user_model.objects.create_user("ada", "ada@example.org", "pw-unused-1234")
+    client.force_login(user)
+
+    response = client.get("/letters/ai-risk/")
+
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]
+    assert "csrfmiddlewaretoken" in response.text
+    assert "Your letters" in response.text
+
+
+def test_confirmed_signature_shows_once_the_cached_copy_expires(reader, letter, settings):
+    settings.PAGE_CACHE_SECONDS = 1
+    signature = make_signature(letter, name="Ada Lovelace", level="pending")
+    before = reader.get("/letters/ai-risk/signatories/")
+
+    signature.confirm()
+    still_cached = reader.get("/letters/ai-risk/signatories/")
+    time.sleep(1.1)
+    after = reader.get("/letters/ai-risk/signatories/")
+
+    assert "Ada Lovelace" not in before.text
+    assert still_cached.content == before.content
+    assert "Ada Lovelace" in after.text
+
+
+# CSRF: the shared page's form has no token; the browser's headers vouch for it instead.
+
+SIGN_FORM = {
+    "name": "Ada Quinn",
+    "email": "ada.quinn@example.org",
+    "affiliation": "Example University",
+    "role": "Professor",
+    "public": "on",
+}
+
+
+@pytest.fixture
+def strict_client():
+    return Client(enforce_csrf_checks=True)
+
+
+def test_sign_from_our_own_page_needs_no_token(strict_client, letter, immediate_on_commit):
+    response = strict_client.post(
+        "/letters/ai-risk/sign/", SIGN_FORM, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+
+    assert response.status_code == 303
+    assert Signature.objects.get().email == "ada.quinn@example.org"
+
+
+def test_sign_with_our_origin_and_no_fetch_metadata_needs_no_token(
+    strict_client, letter, immediate_on_commit
+):
+    response = strict_client.post(
+        "/letters/ai-risk/sign/", SIGN_FORM, headers={"Origin": "http://testserver"}
+    )
+
+    assert response.status_code == 303
+    assert Signature.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://sub.testserver"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {},
+    ],
+    ids=["cross-site", "same-site", "foreign-origin", "null-origin", "no-headers"],
+)
+def test_sign_from_elsewhere_without_a_token_is_refused(strict_client, letter, headers):
+    response = strict_client.post("/letters/ai-risk/sign/", SIGN_FORM, headers=headers)
+
+    assert response.status_code == 403
+    assert Signature.objects.count() == 0
+
+
+def test_foreign_origin_is_refused_even_with_a_valid_token(
+    strict_client, django_user_model, letter
+):
+    # A signed-in reader's page is their own and carries a real token.
+    strict_client.force_login(django_user_model.objects.create_user("ada", "a@example.org"))
+    page = strict_client.get("/letters/ai-risk/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    own_site = strict_client.post(
+        "/letters/ai-risk/sign/", SIGN_FORM | {"csrfmiddlewaretoken": token}
+    )
+
+    response = strict_client.post(
+        "/letters/ai-risk/sign/",
+        SIGN_FORM | {"email": "other@example.org", "csrfmiddlewaretoken": token},
+        headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+    )
+
+    assert own_site.status_code == 303
+    assert response.status_code == 403
+    assert list(Signature.objects.values_list("email", flat=True)) == ["ada.quinn@example.org"]
+
+
+def test_language_switch_from_a_shared_page_needs_no_token(strict_client, letter):
+    response = strict_client.post(
+        "/i18n/setlang/",
+        {"language": "fr", "next": "/letters/ai-risk/"},
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "fr"
+
+
+def test_language_switch_from_another_site_is_refused(strict_client, letter):
+    response = strict_client.post(
+        "/i18n/setlang/",
+        {"language": "fr", "next": "/"},
+        headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+    )
+
+    assert response.status_code == 403
+
+
+def test_count_from_the_cache_answers_304_to_a_client_that_has_it(reader, letter):
+    first = reader.get("/api/v1/letters/ai-risk/count")
+
+    by_etag = Client().get("/api/v1/letters/ai-risk/count", HTTP_IF_NONE_MATCH=first["ETag"])
+    by_date = Client().get(
+        "/api/v1/letters/ai-risk/count", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+    )
+
+    assert first.status_code == 200
+    assert (by_etag.status_code, by_date.status_code) == (304, 304)
+    assert by_etag["ETag"] == first["ETag"]
+
+
+def test_a_letter_page_with_a_challenge_is_never_shared(reader, letter):
+    # Each proof-of-work challenge may be solved once: a shared copy would hand one challenge
+    # to the whole crowd, and all but the first solver would be refused.
+    letter.challenge_required = True
+    letter.save(update_fields=["challenge_required"])
+
+    first = reader.get("/letters/ai-risk/")
+    second = Client().get("/letters/ai-risk/")
+
+    assert "no-store" in first["Cache-Control"]
+    assert "public" not in first["Cache-Control"]
+    challenges = [
+        re.search(r"challengejson=\"([^\"]+)\"", page.text).group(1) for page in (first, second)
+    ]
+    assert challenges[0] != challenges[1]
