@@ -34,6 +34,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("organize/", include("letters.organize_urls")),
+    path("accounts/", include("signatories.orcid_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -163,7 +163,8 @@ def document():
                             "name": "organization",
                             "in": "query",
                             "schema": {"type": "string", "maxLength": 40},
-                            "description": "ROR id of the organization.",
+                            "description": "ROR id of the organization. A NUL character is "
+                            "refused (400), as in every parameter.",
                         },
                         {
                             "name": "country",

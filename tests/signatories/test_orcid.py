@@ -176,3 +176,13 @@ def test_employment_matches_by_ror_id_else_name_and_country(stanford, group, exp
 )
 def test_odd_records_employ_nobody(stanford, record):
     assert employs(record, stanford) is False
+
+
+@pytest.mark.parametrize("path", ["/accounts/orcid/login/", "/accounts/orcid/login/callback/"])
+def test_orcid_addresses_answer_404_on_a_site_without_orcid(client, db, path):
+    client.raise_request_exception = False
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert "Page not found" in response.text
