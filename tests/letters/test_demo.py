@@ -34,5 +34,6 @@ def test_demo_seeds_letters_levels_and_an_organizer_and_is_idempotent(capsys, dj
     organizer = django_user_model.objects.get(username="organizer")
     assert organizer.check_password("undersigned-demo")
     output = capsys.readouterr().out
-    assert "username 'organizer', password 'undersigned-demo'" in output
+    assert "as organizer@example.org, password 'undersigned-demo'" in output
+    assert organizer.emailaddress_set.get().verified
     assert "0 new rows" in output

@@ -3,6 +3,7 @@
 from datetime import timedelta
 from pathlib import Path
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -17,6 +18,7 @@ from signatories.models import CountDelta, Level, Organization, Signature, roll_
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 ORGANIZER_USERNAME = "organizer"
+ORGANIZER_EMAIL = "organizer@example.org"
 ORGANIZER_PASSWORD = "undersigned-demo"  # Printed on purpose: the demo runs on 127.0.0.1 only.
 
 LETTERS = [
@@ -147,8 +149,8 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(
-            f"Organizer account: username {ORGANIZER_USERNAME!r}, password {ORGANIZER_PASSWORD!r} "
-            f"(admin at /admin/)."
+            f"Organizer account: log in at /accounts/login/ as {ORGANIZER_EMAIL}, password "
+            f"{ORGANIZER_PASSWORD!r} (workspace at /organize/, admin at /admin/)."
         )
         if no_serve:
             return
@@ -175,10 +177,15 @@ class Command(BaseCommand):
         if organizer is None:
             organizer = user_model.objects.create_superuser(
                 username=ORGANIZER_USERNAME,
-                email="organizer@example.org",
+                email=ORGANIZER_EMAIL,
                 password=ORGANIZER_PASSWORD,
             )
             created += 1
+        # Organizers log in with their email address, which allauth must hold as verified.
+        _, new = EmailAddress.objects.get_or_create(
+            user=organizer, email=ORGANIZER_EMAIL, defaults={"verified": True, "primary": True}
+        )
+        created += new
         organizations = {}
         for ror_id, name, aliases, country, domains in ORGANIZATIONS:
             lookup = {"ror_id": ror_id} if ror_id else {"ror_id": None, "name": name}
