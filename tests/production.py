@@ -319,3 +319,26 @@ def start_web(env, port, logs):
 
 def start_worker(env, logs, name="db_worker"):
     return start_server(name, [sys.executable, *WORKER_ARGS], env, logs)
+
+
+@contextlib.contextmanager
+def production_site(tmp_path_factory, mail, *, database, **variables):
+    """granian and one task worker on `database`, configured only by environment as in
+    production (site_env plus `variables`), stopped when the block ends."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    static_root = tmp_path_factory.mktemp("staticfiles")
+    env = site_env(
+        url=url, database=database, mail_port=mail.port, static_root=static_root, **variables
+    )
+    collect_static(env, static_root)
+    logs = tmp_path_factory.mktemp("logs")
+    servers = []
+    try:
+        servers.append(start_web(env, port, logs))
+        servers.append(start_worker(env, logs))
+        wait_until_ready(url, servers)
+        yield Site(url, mail, servers)
+    finally:
+        for server in servers:
+            server.stop()

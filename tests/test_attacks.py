@@ -23,17 +23,11 @@ from tests.builders import make_letter
 from tests.production import (
     BASE_DIR,
     Client,
-    Site,
     api_counts,
-    collect_static,
     csrf_token,
     database_url,
     email_links,
-    free_port,
-    site_env,
-    start_web,
-    start_worker,
-    wait_until_ready,
+    production_site,
 )
 from tests.test_production_journey import smtp_sink  # noqa: F401 (a fixture)
 
@@ -60,30 +54,18 @@ def attacked_site(django_db_setup, smtp_sink, tmp_path_factory):  # noqa: F811
     except redis.ConnectionError:
         pytest.fail(f"The attack test needs Redis at {REDIS_URL} for the shared counters.")
     prefix = f"attacks-{uuid.uuid4().hex}"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    static_root = tmp_path_factory.mktemp("staticfiles")
-    env = site_env(
-        url=url,
-        database=database_url(connection.settings_dict),
-        mail_port=smtp_sink.port,
-        static_root=static_root,
-        TRUSTED_PROXIES="127.0.0.1",
-        CACHE_URL=REDIS_URL,
-        CACHE_KEY_PREFIX=prefix,
-        **LIMITS,
-    )
-    collect_static(env, static_root)
-    logs = tmp_path_factory.mktemp("logs")
-    servers = []
     try:
-        servers.append(start_web(env, port, logs))
-        servers.append(start_worker(env, logs))
-        wait_until_ready(url, servers)
-        yield Site(url, smtp_sink, servers)
+        with production_site(
+            tmp_path_factory,
+            smtp_sink,
+            database=database_url(connection.settings_dict),
+            TRUSTED_PROXIES="127.0.0.1",
+            CACHE_URL=REDIS_URL,
+            CACHE_KEY_PREFIX=prefix,
+            **LIMITS,
+        ) as site:
+            yield site
     finally:
-        for server in servers:
-            server.stop()
         client = redis.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)

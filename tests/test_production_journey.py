@@ -14,19 +14,13 @@ from signatories.models import Signature
 from tests.builders import make_letter, make_signature
 from tests.production import (
     Client,
-    Site,
     SmtpSink,
     api_counts,
-    collect_static,
     csrf_token,
     database_url,
     email_links,
-    free_port,
     from_page,
-    site_env,
-    start_web,
-    start_worker,
-    wait_until_ready,
+    production_site,
 )
 
 EMAIL = "Grace.Hopper@Example.ORG"
@@ -46,31 +40,16 @@ def smtp_sink():
 @pytest.fixture(scope="module")
 def running_site(django_db_setup, smtp_sink, tmp_path_factory):
     """granian and the task worker, configured only by environment, as in production."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    static_root = tmp_path_factory.mktemp("staticfiles")
-    env = site_env(
-        url=url,
+    with production_site(
+        tmp_path_factory,
+        smtp_sink,
         database=database_url(connection.settings_dict),
-        mail_port=smtp_sink.port,
-        static_root=static_root,
         # The journey reads its own writes at once; the few seconds pages and counts are
         # cached for are tested in tests/test_page_cache.py and test_count_api.py.
         PAGE_CACHE_SECONDS="0",
         COUNT_CACHE_SECONDS="0",
-    )
-    collect_static(env, static_root)
-
-    logs = tmp_path_factory.mktemp("logs")
-    servers = []
-    try:
-        servers.append(start_web(env, port, logs))
-        servers.append(start_worker(env, logs))
-        wait_until_ready(url, servers)
-        yield Site(url, smtp_sink, servers)
-    finally:
-        for server in servers:
-            server.stop()
+    ) as site:
+        yield site
 
 
 @pytest.fixture
