@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 
-from letters.models import Letter, Revision, Translation
+from letters.models import AuditEvent, Letter, Revision, Translation
 
 
 class RevisionInline(admin.TabularInline):
@@ -50,3 +50,23 @@ class LetterAdmin(admin.ModelAdmin):
         for translation in formset.deleted_objects:
             translation.delete()
         return None
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the site keeps about what happened: operators read them, nobody edits them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "letter", "actor_label", "action", "target_label"]
+    list_filter = ["action", "letter"]
+    search_fields = ["actor_label", "target_label"]

@@ -25,7 +25,8 @@ def letter_json(letter, counts):
 
 @read_only_api
 def letter_list(request):
-    letters = list(Letter.objects.public().select_related("current_revision"))
+    # Archived letters keep their address (and answer there), but leave the list, as on the index.
+    letters = list(Letter.objects.listed().select_related("current_revision"))
     counts = Signature.objects.counts_by_letter([letter.pk for letter in letters])
     response = JsonResponse(
         {"results": [letter_json(letter, counts[letter.pk]) for letter in letters]}

@@ -27,7 +27,7 @@ LETTER = {
     "properties": {
         "slug": {"type": "string"},
         "title": {"type": "string"},
-        "status": {"type": "string", "enum": ["published", "closed"]},
+        "status": {"type": "string", "enum": ["published", "closed", "archived"]},
         "url": {"type": "string", "format": "uri"},
         "summary": {"type": "string"},
         "published_at": {"type": ["string", "null"], "format": "date-time"},

@@ -2,8 +2,16 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from letters.admin import ReadOnlyAdmin
 from letters.models import Letter
-from signatories.models import Organization, OrganizationDomain, ReviewItem, Signature
+from signatories.models import (
+    AbuseReport,
+    BulkAction,
+    Organization,
+    OrganizationDomain,
+    ReviewItem,
+    Signature,
+)
 from signatories.organize_forms import ReasonForm
 from signatories.safeguards import LIMIT_FIELDS, SharedNetwork, SiteSettings
 
@@ -266,3 +274,15 @@ class SharedNetworkAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
         SharedNetwork.forget()
+
+
+@admin.register(BulkAction)
+class BulkActionAdmin(ReadOnlyAdmin):
+    list_display = ["letter", "reason", "by", "total", "done", "created_at", "finished_at"]
+    list_filter = ["letter"]
+
+
+@admin.register(AbuseReport)
+class AbuseReportAdmin(ReadOnlyAdmin):
+    list_display = ["letter", "hour", "sent_at"]
+    list_filter = ["letter"]

@@ -40,6 +40,7 @@ def test_letter_list_holds_public_letters_only(client):
     make_letter(slug="a")
     make_letter(slug="b").close()
     make_letter(slug="draft", publish=False)
+    make_letter(slug="old").archive(by=None)
 
     data = client.get("/api/v1/letters/").json()
 
@@ -47,6 +48,8 @@ def test_letter_list_holds_public_letters_only(client):
         ("a", "published"),
         ("b", "closed"),
     ]
+    # An archived letter leaves the list but still answers at its own address.
+    assert client.get("/api/v1/letters/old/").json()["status"] == "archived"
     assert all(r["counts"]["total"] == 0 for r in data["results"])
 
 

@@ -62,3 +62,21 @@ def test_only_the_owner_reads_the_audit_log(client, letter, role):
     client.force_login(make_organizer(letter, role))
 
     assert client.get(reverse("organize:audit_log", args=[letter.slug])).status_code == 403
+
+
+def test_operators_read_the_audit_trail_in_the_admin_and_cannot_change_it(client, letter):
+    operator = make_organizer(letter, "owner", email="op@example.org")
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    event = AuditEvent.record(letter=letter, actor=operator, action="letter.published")
+    client.force_login(operator)
+
+    listed = client.get("/admin/letters/auditevent/")
+    add = client.get("/admin/letters/auditevent/add/")
+    delete = client.post(f"/admin/letters/auditevent/{event.pk}/delete/", {"post": "yes"})
+
+    assert listed.status_code == 200
+    assert "letter.published" in listed.text
+    assert add.status_code == 403
+    assert delete.status_code == 403
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
