@@ -471,9 +471,9 @@ class Organizer(models.Model):
     """A person who organizes a letter, with a role that says what they may do."""
 
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        EDITOR = "editor", "Editor"
-        REVIEWER = "reviewer", "Reviewer"
+        OWNER = "owner", _("Owner")
+        EDITOR = "editor", _("Editor")
+        REVIEWER = "reviewer", _("Reviewer")
 
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="organizers")
     user = models.ForeignKey(
