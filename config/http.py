@@ -171,7 +171,9 @@ def shared_page_key(request):
     # What LocaleMiddleware will choose: the language cookie, else Accept-Language.
     language = get_language_from_request(request)
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"page:{language}:{path}"
+    # "page2": copies carry their fresh time since stale-while-revalidate; a new key keeps a
+    # process of the new code from reading an older process's copies during a rolling deploy.
+    return f"page2:{language}:{path}"
 
 
 def refresh_lock_key(key):
