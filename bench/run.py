@@ -311,6 +311,7 @@ def measure(args, base_url, prepared, servers, mail, data):
     language = load.form_language(base_url, f"/letters/{main_slug}/")
     # Confirming posts the button of the link's own page, with its CSRF token; one pair
     # serves every link, taken while the servers are idle.
+    cookie = token = None
     if runs(args, "confirm"):
         first_link = prepared["tokens_file"].read_text().split("\n", 1)[0]
         cookie, token = load.csrf_pair(base_url, first_link)

@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import time
 from functools import wraps
 
 from django.conf import settings
@@ -170,7 +171,14 @@ def shared_page_key(request):
     # What LocaleMiddleware will choose: the language cookie, else Accept-Language.
     language = get_language_from_request(request)
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"page:{language}:{path}"
+    # "page2": copies carry their fresh time since stale-while-revalidate; a new key keeps a
+    # process of the new code from reading an older process's copies during a rolling deploy.
+    return f"page2:{language}:{path}"
+
+
+def refresh_lock_key(key):
+    """The lock that one request takes to re-render the shared page kept under `key`."""
+    return f"{key}:refresh"
 
 
 class SharedPageCacheMiddleware:
@@ -181,6 +189,12 @@ class SharedPageCacheMiddleware:
     authentication and messages) instead of a rendering. The copy keeps every header the full
     stack gave it (language, Vary, X-Frame-Options, caching); the middleware above this one
     (security, CSP) still runs.
+
+    A copy is fresh for the view's `shared_for` seconds and then kept SHARED_PAGE_STALE_SECONDS
+    longer: the first request past the fresh time takes a short lock and re-renders it, while
+    every other reader keeps getting the stale copy. Without this, all the requests arriving
+    while the copy is re-rendered render it too, and at 16 connections that was the letter
+    page's whole p99 (207 ms against a 10 ms p50).
     """
 
     def __init__(self, get_response):
@@ -188,17 +202,36 @@ class SharedPageCacheMiddleware:
 
     def __call__(self, request):
         key = shared_page_key(request)
+        hit = refreshing = None
         if key is not None and (hit := cache.get(key)) is not None:
-            content, headers = hit
-            response = HttpResponse(content, headers=headers)
-            # A client that has this copy (the count's ETag) gets a 304, as from the view.
-            return get_conditional_response(
-                request,
-                etag=response.get("ETag"),
-                last_modified=parse_http_date_safe(response.get("Last-Modified")),
-                response=response,
+            content, headers, fresh_until = hit
+            refreshing = time.time() >= fresh_until and cache.add(
+                refresh_lock_key(key), 1, settings.SHARED_PAGE_REFRESH_LOCK_SECONDS
             )
-        response = self.get_response(request)
+            if not refreshing:
+                return self.cached_response(request, content, headers)
+        try:
+            response = self.get_response(request)
+            self.keep(key, response, replaces_copy=hit is not None)
+        finally:
+            if refreshing:
+                cache.delete(refresh_lock_key(key))
+        return response
+
+    @staticmethod
+    def cached_response(request, content, headers):
+        response = HttpResponse(content, headers=headers)
+        # A client that has this copy (the count's ETag) gets a 304, as from the view.
+        return get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=parse_http_date_safe(response.get("Last-Modified")),
+            response=response,
+        )
+
+    @staticmethod
+    def keep(key, response, *, replaces_copy):
+        """Keep a shareable answer for others, and drop a stale copy the view no longer gives."""
         seconds = getattr(response, "shared_for", 0)
         if seconds and response.status_code == 200:
             if response.cookies:
@@ -207,5 +240,10 @@ class SharedPageCacheMiddleware:
                 del response["Cache-Control"]
                 add_never_cache_headers(response)
             elif key is not None:
-                cache.set(key, (response.content, dict(response.items())), seconds)
-        return response
+                copy = (response.content, dict(response.items()), time.time() + seconds)
+                cache.set(key, copy, seconds + settings.SHARED_PAGE_STALE_SECONDS)
+                return
+        if replaces_copy and response.status_code != 304:
+            # The letter was withdrawn, or the page is now someone's own: no stale copy of it
+            # may outlive this answer. (A 304 says nothing about the copy: keep it.)
+            cache.delete(key)

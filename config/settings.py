@@ -433,6 +433,10 @@ COUNT_ROLL_UP_SECONDS = env_int("COUNT_ROLL_UP_SECONDS", 2)
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 5)
 # The count endpoint's answer is kept this long; counters poll it every few seconds.
 COUNT_CACHE_SECONDS = env_int("COUNT_CACHE_SECONDS", 2)
+# Past those seconds a copy is still served this long while one request re-renders it (behind a
+# lock held at most SHARED_PAGE_REFRESH_LOCK_SECONDS), so a crowd never renders it all at once.
+SHARED_PAGE_STALE_SECONDS = env_int("SHARED_PAGE_STALE_SECONDS", 30)
+SHARED_PAGE_REFRESH_LOCK_SECONDS = env_int("SHARED_PAGE_REFRESH_LOCK_SECONDS", 10)
 
 # Signing: the confirmation link works for this long.
 CONFIRMATION_MAX_AGE_DAYS = env_int("CONFIRMATION_MAX_AGE_DAYS", 7)

@@ -8,7 +8,6 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.views.decorators.http import require_safe
-from PIL import Image, ImageDraw, ImageFont
 
 from config.db_router import read_from_replica
 from config.http import public_cacheable
@@ -29,6 +28,10 @@ CARD_CACHE_SECONDS = 60 * 60 * 24
 
 
 def font(size):
+    # Pillow (about 4 MB in every web process) is imported only once a card is drawn: most
+    # processes never draw one, and a drawn card is kept a day in the cache.
+    from PIL import ImageFont
+
     # Pillow's built-in font, so a server needs no font files installed.
     return ImageFont.load_default(size=size)
 
@@ -58,6 +61,8 @@ def wrap(text, typeface, width, max_lines):
 
 def render_card(*, title, total, site):
     """The card as PNG bytes: the title, the confirmed count and where it comes from."""
+    from PIL import Image, ImageDraw  # see font()
+
     image = Image.new("RGB", CARD_SIZE, PAPER)
     draw = ImageDraw.Draw(image)
     width, height = CARD_SIZE

@@ -47,18 +47,9 @@ class LetterQuerySet(models.QuerySet):
             memberships = memberships.filter(role__in=roles)
         return self.filter(pk__in=memberships.values("letter_id"))
 
-    def with_versions(self, language):
-        """Letters with their current revision and, in the same query, what choosing a version
-        needs: `translated_into`, the languages that revision is translated into
-        (space-separated, or None), and `translation_in_language`, its translation into
-        `language` when there is one (read it with `translation_shown()`).
-
-        One query whatever the number of versions keeps the letter page's cost flat.
-        """
-        # Only a language of the site reaches the query; anything else (a NUL byte, which
-        # PostgreSQL refuses, included) matches no translation and shows the canonical text.
-        if language not in dict(settings.LANGUAGES):
-            language = ""
+    def with_languages(self):
+        """Letters with `translated_into`: the languages their current revision is translated
+        into (space-separated, or None). Enough for `versions()`; signing needs no more."""
         translated_into = (
             Translation.objects.filter(revision=OuterRef("current_revision"))
             .order_by()
@@ -66,13 +57,29 @@ class LetterQuerySet(models.QuerySet):
             .annotate(languages=StringAgg("language", Value(" ")))
             .values("languages")
         )
-        return self.annotate(
-            translated_into=Subquery(translated_into),
-            translation_in_language=FilteredRelation(
-                "current_revision__translations",
-                condition=Q(current_revision__translations__language=language),
-            ),
-        ).select_related("current_revision", "translation_in_language")
+        return self.annotate(translated_into=Subquery(translated_into))
+
+    def with_versions(self, language):
+        """Letters with their current revision and, in the same query, what choosing a version
+        needs: `translated_into` (see with_languages) and `translation_in_language`, its
+        translation into `language` when there is one (read it with `translation_shown()`).
+
+        One query whatever the number of versions keeps the letter page's cost flat.
+        """
+        # Only a language of the site reaches the query; anything else (a NUL byte, which
+        # PostgreSQL refuses, included) matches no translation and shows the canonical text.
+        if language not in dict(settings.LANGUAGES):
+            language = ""
+        return (
+            self.with_languages()
+            .annotate(
+                translation_in_language=FilteredRelation(
+                    "current_revision__translations",
+                    condition=Q(current_revision__translations__language=language),
+                ),
+            )
+            .select_related("current_revision", "translation_in_language")
+        )
 
 
 class Letter(models.Model):

@@ -507,6 +507,15 @@ class Signature(models.Model):
             return self.level
         return None
 
+    def is_listed_on(self, letter):
+        """Is this signature shown by name on `letter`? As SignatureQuerySet.listed(letter)."""
+        return (
+            self.letter_id == letter.pk
+            and self.counted_level is not None
+            and self.public
+            and self.level in levels_at_least(letter.min_public_level)
+        )
+
     def change_state(self, changes, **conditions):
         """Apply `changes` if the row still matches `conditions`, and move the counts with it.
 

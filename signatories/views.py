@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from config.db_router import read_from_replica
 from config.http import allow_any_origin, csrf_by_origin, public_cacheable, shared_page
-from letters.views import public_letter, render_letter
+from letters.views import letter_to_sign, public_letter, render_letter
 from signatories.forms import SignatoryFilterForm, SignForm, challenge_form
 from signatories.limits import refused
 from signatories.listing import keyset_page
@@ -67,8 +67,7 @@ def render_paused(request, letter):
 @require_POST
 @csrf_by_origin
 def sign(request, slug):
-    # On errors the page shows again in the version the signer was reading.
-    letter = public_letter(slug, language=request.POST.get("language", ""))
+    letter = letter_to_sign(slug)
     if not letter.accepts_signatures():
         return render_closed(request, letter)
     # --- Abuse safeguards (signatories/safeguards.py, limits.py): the kill switch and the
@@ -79,7 +78,9 @@ def sign(request, slug):
     # --- End of safeguards.
     form = SignForm(request.POST, languages=letter.versions())
     if not form.is_valid() or not (challenge is None or challenge.is_valid()):
-        return render_letter(request, letter, form=form, challenge=challenge, status=400)
+        # The page shows again in the version the signer was reading.
+        shown = public_letter(slug, language=request.POST.get("language", ""))
+        return render_letter(request, shown, form=form, challenge=challenge, status=400)
     # --- Abuse safeguards: a filled honeypot, or an address or domain over its limit, gets the
     # same answer as a signer, with nothing stored and no email sent, so a script cannot probe.
     if refused(request, letter, form.cleaned_data["email"]):
@@ -162,8 +163,9 @@ def render_confirmed(request, letter, signature, *, already):
         "signature": signature,
         "already": already,
         "held": signature.review in UNPUBLISHED_REVIEWS,
-        "counted": Signature.objects.counted().filter(pk=signature.pk).exists(),
-        "listed": Signature.objects.listed(letter).filter(pk=signature.pk).exists(),
+        # From the row this request just read or wrote: two queries fewer than asking again.
+        "counted": signature.counted_level is not None,
+        "listed": signature.is_listed_on(letter),
         "manage_url": signature.manage_url(),
     }
     return render(request, "signatories/confirmed.html", context)

@@ -4,8 +4,11 @@ import re
 import time
 
 import pytest
-from django.test import Client
+from django.core.cache import cache
+from django.test import Client, RequestFactory
 
+from config.http import refresh_lock_key, shared_page_key
+from letters.models import Letter
 from signatories.models import Signature
 from tests.builders import make_signature
 
@@ -113,6 +116,78 @@ def test_confirmed_signature_shows_once_the_cached_copy_expires(reader, letter, 
     assert "Ada Lovelace" not in before.text
     assert still_cached.content == before.content
     assert "Ada Lovelace" in after.text
+
+
+# Stale-while-revalidate: past its fresh time a copy is re-rendered by one request only.
+
+LIST = "/letters/ai-risk/signatories/"
+
+
+def page_key(path):
+    return shared_page_key(RequestFactory().get(path))
+
+
+@pytest.fixture
+def expired_list_copy(reader, letter, settings):
+    """The list page was cached without Ada, Ada has since confirmed, and the copy's fresh
+    second has passed."""
+    settings.PAGE_CACHE_SECONDS = 1
+    signature = make_signature(letter, name="Ada Lovelace", level="pending")
+    before = reader.get(LIST)
+    signature.confirm()
+    time.sleep(1.1)
+    return before
+
+
+def test_readers_get_the_stale_copy_while_one_request_refreshes_it(
+    reader, expired_list_copy, django_assert_num_queries
+):
+    # Another request is re-rendering the page right now.
+    assert cache.add(refresh_lock_key(page_key(LIST)), 1, 10)
+
+    with django_assert_num_queries(0):
+        stale = reader.get(LIST)
+        again = Client().get(LIST)
+
+    assert stale.content == expired_list_copy.content
+    assert again.content == expired_list_copy.content
+    assert "Ada Lovelace" not in stale.text
+
+
+def test_first_request_past_the_fresh_time_refreshes_the_copy_for_everyone(
+    reader, expired_list_copy, django_assert_num_queries
+):
+    refreshed = reader.get(LIST)
+
+    with django_assert_num_queries(0):
+        next_reader = Client().get(LIST)
+
+    assert "Ada Lovelace" in refreshed.text
+    assert next_reader.content == refreshed.content
+    # The lock is released as soon as the new copy is kept.
+    assert cache.get(refresh_lock_key(page_key(LIST))) is None
+
+
+def test_a_letter_unpublished_meanwhile_loses_its_stale_copy(reader, expired_list_copy, letter):
+    Letter.objects.filter(pk=letter.pk).update(status=Letter.Status.DRAFT)
+
+    refreshed = reader.get(LIST)
+    next_reader = Client().get(LIST)
+
+    assert refreshed.status_code == 404
+    assert next_reader.status_code == 404
+    assert cache.get(page_key(LIST)) is None
+
+
+def test_a_copy_is_gone_once_its_stale_time_has_passed(reader, letter, settings):
+    settings.PAGE_CACHE_SECONDS = 1
+    settings.SHARED_PAGE_STALE_SECONDS = 0
+    reader.get(LIST)
+    assert cache.get(page_key(LIST)) is not None
+
+    time.sleep(1.1)
+
+    assert cache.get(page_key(LIST)) is None
 
 
 # CSRF: the shared page's form has no token; the browser's headers vouch for it instead.

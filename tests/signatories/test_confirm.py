@@ -108,3 +108,58 @@ def test_confirming_after_the_letter_closed_is_refused(client, link, letter):
     assert response.status_code == 403
     assert "Signing has closed" in response.text
     assert Signature.objects.get().level == Level.PENDING
+
+
+# What the confirmed page tells the signer, for each way a confirmed signature can be shown.
+
+
+def confirm_page(client, signature):
+    response = client.post(f"/letters/ai-risk/confirm/{signature.confirmation_token()}/")
+    assert response.status_code == 200
+    return response.text
+
+
+def test_confirmed_public_signature_is_said_to_appear_on_the_letter(client, letter):
+    signature = make_signature(letter, name="Ada Quinn", level=Level.PENDING)
+
+    assert "Your name now appears on" in confirm_page(client, signature)
+
+
+def test_confirmed_private_signature_is_said_to_be_counted_not_listed(client, letter):
+    signature = make_signature(letter, name="Ada Quinn", level=Level.PENDING, public=False)
+
+    text = confirm_page(client, signature)
+
+    assert "is counted; as you asked, your name is not listed" in text
+    assert "Your name now appears" not in text
+
+
+def test_letter_listing_only_verified_names_says_the_signature_is_counted(client, letter):
+    letter.min_public_level = Level.DOMAIN
+    letter.save(update_fields=["min_public_level"])
+    signature = make_signature(letter, name="Ada Quinn", level=Level.PENDING)
+
+    text = confirm_page(client, signature)
+
+    assert "This letter lists only names verified beyond a confirmed email" in text
+    assert "Your name now appears" not in text
+
+
+def test_a_name_matching_a_notable_signatory_is_said_to_be_checked_first(client, letter):
+    make_signature(letter, name="Ada Quinn", notable=True)
+    signature = make_signature(letter, name="Ada Quinn", level=Level.PENDING)
+
+    text = confirm_page(client, signature)
+
+    assert "an organizer will check your signature before it is counted or listed" in text
+    assert "Your name now appears" not in text
+
+
+def test_a_second_visit_tells_the_same_from_the_stored_row(client, letter):
+    signature = make_signature(letter, name="Ada Quinn", level=Level.PENDING, public=False)
+    confirm_page(client, signature)
+
+    text = confirm_page(client, signature)
+
+    assert "Your signature was already confirmed" in text
+    assert "is counted; as you asked, your name is not listed" in text
