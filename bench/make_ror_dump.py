@@ -15,7 +15,7 @@ import json
 import random
 from pathlib import Path
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "ror-sample-v2.json"
+SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "ror-sample-v2.json"
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 

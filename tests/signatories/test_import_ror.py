@@ -9,7 +9,8 @@ from signatories.models import Organization
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "ror-sample-v2.json"
+# Real ROR records (CC0), shipped with the tests so a checkout anywhere can run them.
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "ror-sample-v2.json"
 
 
 def run(path, capsys):
