@@ -6,7 +6,6 @@ and hide by email domain, name and time window only.
 
 from urllib.parse import urlencode
 
-from django import forms
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,22 +13,21 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from letters.permissions import organizer_required, role_may
-from signatories.forms import clean_text
 from signatories.investigation import NetworkTooBroad, SearchForm, start_bulk_hide, summary
 from signatories.models import BulkAction
+from signatories.organize_forms import ReasonForm
 
 RESULTS_SHOWN = 100
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"),
-        help_text=gettext_lazy("Recorded with every signature hidden and in the audit log."),
-        max_length=500,
-    )
+class BulkReasonForm(ReasonForm):
+    """The workspace's reason, saying where a bulk hide records it."""
 
-    def clean_reason(self):
-        return clean_text(self.cleaned_data["reason"], max_length=500)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = gettext_lazy(
+            "Recorded with every signature hidden and in the audit log."
+        )
 
 
 def search_form(request, data, membership):
@@ -78,7 +76,7 @@ def bulk_hide(request, letter, membership):
     """GET previews how many signatures a search will hide; POST, with a reason, starts it."""
     posted = request.method == "POST"
     form = search_form(request, request.POST if posted else request.GET, membership)
-    reason_form = ReasonForm(request.POST if posted else None)
+    reason_form = BulkReasonForm(request.POST if posted else None)
     context = {"letter": letter, "form": form, "reason_form": reason_form}
     if not form.is_valid() or not form.has_filters():
         context["no_search"] = form.is_valid()

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from signatories.forms import clean_text
+
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
@@ -10,6 +12,11 @@ class ReasonForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def clean_reason(self):
+        # The reason is shown to other organizers and kept in the audit log: no control or
+        # invisible characters, single spaces.
+        return clean_text(self.cleaned_data["reason"], max_length=500)
 
 
 class DecisionForm(ReasonForm):

@@ -148,6 +148,20 @@ def test_hiding_without_a_reason_changes_nothing(client, letter, editor):
     assert not AuditEvent.objects.exists()
 
 
+def test_a_reason_with_control_characters_is_refused_and_changes_nothing(client, letter, editor):
+    signature = make_signature(letter)
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("organize:hide", args=[letter.slug, signature.pk]), {"reason": "spam\x1b[2J"}
+    )
+
+    assert response.status_code == 400
+    signature.refresh_from_db()
+    assert signature.hidden_at is None
+    assert not AuditEvent.objects.exists()
+
+
 def test_hiding_twice_records_once(client, letter, editor):
     signature = make_signature(letter)
     url = reverse("organize:hide", args=[letter.slug, signature.pk])
