@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -75,9 +76,12 @@ def lifecycle_action(method, done_message):
     return view
 
 
-close = lifecycle_action("close", _("Signing is closed."))
-reopen = lifecycle_action("reopen", _("Signing is open again."))
-archive = lifecycle_action("archive", _("The letter is archived: off the index, signing closed."))
+# Lazy: made at import, the messages are translated when a request shows them.
+close = lifecycle_action("close", gettext_lazy("Signing is closed."))
+reopen = lifecycle_action("reopen", gettext_lazy("Signing is open again."))
+archive = lifecycle_action(
+    "archive", gettext_lazy("The letter is archived: off the index, signing closed.")
+)
 
 
 def settings_page(request, letter, *, form=None, error=None, status=200):

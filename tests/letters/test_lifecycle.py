@@ -316,3 +316,12 @@ def test_an_editor_cannot_open_the_settings(client, letter):
     assert client.get("/organize/ai-risk/settings/").status_code == 403
     assert client.post("/organize/ai-risk/settings/", {"signing_paused": "on"}).status_code == 403
     assert not Letter.objects.get(pk=letter.pk).signing_paused
+
+
+def test_closing_says_so_in_the_organizers_language(client, letter, owner):
+    client.force_login(owner)
+    client.cookies["django_language"] = "fr"
+
+    response = client.post("/organize/ai-risk/close/", follow=True)
+
+    assert "Les signatures sont closes." in response.content.decode()
