@@ -1,6 +1,18 @@
 """The check psycopg's pool runs on a PostgreSQL connection before a request gets it."""
 
+import time
+
 from psycopg_pool import ConnectionPool
+
+# A connection a request gave back this recently is handed out again unchecked: under load that
+# is every connection, and the check's round trip would cost each request as much as a query.
+# One idle longer (say, across a database restart) is checked first.
+CHECK_AFTER_IDLE_SECONDS = 1.0
+
+
+def note_connection_returned(connection):
+    """The pool's reset callback: remember when the connection was last in use."""
+    connection.undersigned_returned_at = time.monotonic()
 
 
 def check_pooled_connection(connection):
@@ -13,6 +25,9 @@ def check_pooled_connection(connection):
     a restart: the pool's own check() then discards all the dead ones and opens new ones, and
     the request gets a fresh connection on its next try.
     """
+    returned_at = getattr(connection, "undersigned_returned_at", None)
+    if returned_at is not None and time.monotonic() - returned_at < CHECK_AFTER_IDLE_SECONDS:
+        return
     try:
         ConnectionPool.check_connection(connection)
     except Exception:

@@ -196,7 +196,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    from config.database import check_pooled_connection
+    from config.database import check_pooled_connection, note_connection_returned
 
     # psycopg's pool keeps connections warm across requests; Django forbids
     # CONN_MAX_AGE with it, so persistence comes from the pool alone.
@@ -207,9 +207,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env_int("DATABASE_POOL_MAX", 10),
         "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
         # After PostgreSQL restarts, every idle connection in the pool is dead. Checking a
-        # connection when it is handed out (one round trip) replaces dead ones with fresh
-        # ones, so the site recovers by itself instead of failing once per dead connection.
+        # connection idle for over a second when it is handed out (one round trip) replaces
+        # dead ones with fresh ones, so the site recovers by itself instead of failing once
+        # per dead connection.
         "check": check_pooled_connection,
+        "reset": note_connection_returned,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a signature is being written; the busy timeout

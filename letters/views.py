@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -27,13 +28,37 @@ def public_letter(slug, *, language=None):
     return get_object_or_404(letters, slug=slug)
 
 
-def letter_to_sign(slug):
-    """The public letter with just what a signature needs: the languages it can be signed in.
+# How long a letter read for signing and confirming stays in the cache. Every change to a letter,
+# its revisions or translations drops it at once (letters/apps.py); this bounds only a change
+# made around the ORM (a queryset update()).
+SIGNING_LETTER_SECONDS = 60
 
-    Half the cost of public_letter(slug, language=…), whose query compiles a filtered join for
-    the version shown; signing shows no version unless the form has errors.
+
+def signing_letter_key(slug):
+    return f"letter-to-sign:{slug}"
+
+
+def letter_to_sign(slug):
+    """The public letter with what signing and confirming need, from the cache when it can.
+
+    A spike of signers is a spike of requests for one letter: reading it from the shared cache
+    saves each of them a query that compiles a subquery for the languages it can be signed in.
     """
-    return get_object_or_404(Letter.objects.public().with_languages(), slug=slug)
+    key = signing_letter_key(slug)
+    letter = cache.get(key)
+    if letter is None:
+        letter = get_object_or_404(
+            Letter.objects.public().select_related("current_revision").with_languages(),
+            slug=slug,
+        )
+        cache.set(key, letter, SIGNING_LETTER_SECONDS)
+    return letter
+
+
+def forget_letter_to_sign(slug):
+    """Drop the cached letter once the transaction changing it commits, so no request reading
+    it meanwhile can put the old one back."""
+    transaction.on_commit(lambda: cache.delete(signing_letter_key(slug)))
 
 
 @require_safe

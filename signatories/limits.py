@@ -81,15 +81,53 @@ def increment(key, timeout):
         return 1
 
 
-def over_limit(scope, letter_id, burst, daily, now):
-    """Count one attempt against `scope` in both windows; True when either is exceeded."""
-    exceeded = False
-    for window, limit in [(BURST_SECONDS, burst), (DAY_SECONDS, daily)]:
-        bucket = int(now // window)
-        key = f"limit:{letter_id}:{scope}:{window}:{bucket}"
-        if increment(key, window + 5) > limit:
-            exceeded = True
-    return exceeded
+# first_over_limit on Redis, in one round trip. KEYS are the counters, two windows per scope;
+# ARGV holds each counter's limit then its lifetime. It counts the scopes in order and stops at
+# the first one over its limit; it returns that scope's number (1-based), or 0.
+FIRST_OVER_LIMIT_SCRIPT = """
+for scope = 1, #KEYS / 2 do
+  local exceeded = false
+  for i = 2 * scope - 1, 2 * scope do
+    local count = redis.call('INCR', KEYS[i])
+    redis.call('EXPIRE', KEYS[i], ARGV[2 * i], 'NX')
+    if count > tonumber(ARGV[2 * i - 1]) then exceeded = true end
+  end
+  if exceeded then return scope end
+end
+return 0
+"""
+_scripts = {}
+
+
+def first_over_limit(letter_id, scopes, now):
+    """Count one attempt against each of `scopes` ((name, burst, daily), in order) in both
+    windows, stopping at the first one over a limit; its index, or None when all allow it.
+
+    A scope after a refusing one is not counted: a flood from one address must not use up the
+    allowance of the domains it signs with.
+    """
+    counters = []
+    for scope, burst, daily in scopes:
+        for window, limit in [(BURST_SECONDS, burst), (DAY_SECONDS, daily)]:
+            key = f"limit:{letter_id}:{scope}:{window}:{int(now // window)}"
+            counters.append((key, limit, window + 5))
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        for index in range(len(scopes)):
+            windows = counters[2 * index : 2 * index + 2]
+            # Both windows count, whichever refuses.
+            if any([increment(key, ttl) > limit for key, limit, ttl in windows]):
+                return index
+        return None
+    keys = [backend.make_and_validate_key(key) for key, _, _ in counters]
+    client = backend._cache.get_client(keys[0], write=True)
+    # One script object per connection pool (Django's own Redis cache makes a client per call).
+    script = _scripts.get(client.connection_pool)
+    if script is None:
+        script = _scripts[client.connection_pool] = client.register_script(FIRST_OVER_LIMIT_SCRIPT)
+    arguments = [value for _, limit, ttl in counters for value in (limit, ttl)]
+    scope = script(keys=keys, args=arguments, client=client)
+    return scope - 1 if scope else None
 
 
 def refusal_reason(letter, client_ip, email, now=None):
@@ -103,16 +141,12 @@ def refusal_reason(letter, client_ip, email, now=None):
     client = client_key(client_ip)
     shared = client != "unknown" and SharedNetwork.contains(ipaddress.ip_network(client)[0])
     prefix = "shared_network" if shared else "ip"
-    if over_limit(
-        f"ip:{client}", letter.pk, limits[f"{prefix}_burst"], limits[f"{prefix}_daily"], now
-    ):
-        return "address"
+    scopes = [(f"ip:{client}", limits[f"{prefix}_burst"], limits[f"{prefix}_daily"])]
     domain = domain_key(email)
-    if domain is not None and over_limit(
-        f"domain:{domain}", letter.pk, limits["domain_burst"], limits["domain_daily"], now
-    ):
-        return "domain"
-    return None
+    if domain is not None:
+        scopes.append((f"domain:{domain}", limits["domain_burst"], limits["domain_daily"]))
+    refused_by = first_over_limit(letter.pk, scopes, now)
+    return None if refused_by is None else ["address", "domain"][refused_by]
 
 
 # The honeypot: a field people never see or reach (signatories/_sign_form.html) that form-filling

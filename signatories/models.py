@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
+from config.tasks import enqueue_with_transaction
 from letters.models import AuditEvent, letter_changed
 from signatories.addresses import canonical_email, email_domain
 from signatories.domains import matching_domain, normalise_domain
@@ -441,12 +442,12 @@ class Signature(models.Model):
                     language=language or letter.language,
                     emails_requested=first_email,
                 )
+                if first_email:
+                    signature.queue_email(first_email)
         except IntegrityError:
             signature = cls.objects.live().get(letter=letter, email_canonical=canonical)
             signature.request_email()
             return signature
-        if first_email:
-            signature.queue_email(first_email)
         return signature
 
     def request_email(self, *, manage=False):
@@ -459,19 +460,21 @@ class Signature(models.Model):
         submissions can make us send more than MAX_EMAILS_PER_SIGNATURE.
         """
         database = router.db_for_write(Signature)
-        with connections[database].cursor() as cursor:
-            # RETURNING gives the request's number in the same statement; the ORM's update()
-            # only says how many rows changed, and a SELECT after it costs a round trip.
-            cursor.execute(
-                "UPDATE signatories_signature SET emails_requested = emails_requested + 1"
-                " WHERE id = %s AND emails_requested < %s RETURNING emails_requested",
-                [self.pk, settings.MAX_EMAILS_PER_SIGNATURE],
-            )
-            row = cursor.fetchone()
-        if row is None:
-            return False
-        self.emails_requested = row[0]
-        self.queue_email(row[0], manage=manage)
+        # The count and the queued email commit together: no email is owed without its task.
+        with transaction.atomic(using=database):
+            with connections[database].cursor() as cursor:
+                # RETURNING gives the request's number in the same statement; the ORM's update()
+                # only says how many rows changed, and a SELECT after it costs a round trip.
+                cursor.execute(
+                    "UPDATE signatories_signature SET emails_requested = emails_requested + 1"
+                    " WHERE id = %s AND emails_requested < %s RETURNING emails_requested",
+                    [self.pk, settings.MAX_EMAILS_PER_SIGNATURE],
+                )
+                row = cursor.fetchone()
+            if row is None:
+                return False
+            self.emails_requested = row[0]
+            self.queue_email(row[0], manage=manage)
         return True
 
     def queue_email(self, sequence, *, manage=False):
@@ -481,9 +484,7 @@ class Signature(models.Model):
         # The email is written in the language the signer is using the site in; the worker that
         # sends it has no request to read that from.
         language = get_language() or settings.LANGUAGE_CODE
-        transaction.on_commit(
-            lambda: send_signature_email.enqueue(self.pk, sequence, language, manage=manage)
-        )
+        enqueue_with_transaction(send_signature_email, self.pk, sequence, language, manage=manage)
 
     @property
     def is_pending(self):

@@ -112,7 +112,7 @@ def test_the_limits_are_per_letter(client, letter, small_limits):
     assert Signature.objects.filter(letter=other).count() == 3
 
 
-def test_rotating_addresses_inside_one_ipv6_slash_64_share_one_limit(letter, small_limits):
+def test_rotating_addresses_inside_one_ipv6_slash_64_share_one_limit(letter, small_limits, counters):
     allowed = [
         refusal_reason(letter, f"2001:db8:0:1::{i:x}", f"s{i}@gmail.com", now=NOW) is None
         for i in range(1, 6)
@@ -122,7 +122,7 @@ def test_rotating_addresses_inside_one_ipv6_slash_64_share_one_limit(letter, sma
     assert refusal_reason(letter, "2001:db8:0:2::1", "x@gmail.com", now=NOW) is None
 
 
-def test_the_burst_window_refills_after_a_minute_but_the_day_does_not(letter, small_limits):
+def test_the_burst_window_refills_after_a_minute_but_the_day_does_not(letter, small_limits, counters):
     first = [refusal_reason(letter, "198.51.100.7", f"s{i}@gmail.com", now=NOW) for i in range(4)]
     later = [
         refusal_reason(letter, "198.51.100.7", f"t{i}@gmail.com", now=NOW + 60) for i in range(3)
@@ -133,7 +133,7 @@ def test_the_burst_window_refills_after_a_minute_but_the_day_does_not(letter, sm
     assert later == [None, "address", "address"]
 
 
-def test_domain_limit_holds_across_addresses_but_not_for_big_providers(letter, small_limits):
+def test_domain_limit_holds_across_addresses_but_not_for_big_providers(letter, small_limits, counters):
     university = [
         refusal_reason(letter, f"198.51.100.{i}", f"s{i}@cs.example.edu", now=NOW) for i in range(6)
     ]
@@ -145,7 +145,20 @@ def test_domain_limit_holds_across_addresses_but_not_for_big_providers(letter, s
     assert webmail == [None] * 6
 
 
-def test_a_shared_network_gets_the_higher_limit(letter, small_limits):
+def test_an_address_over_its_limit_does_not_use_up_its_domain(letter, small_limits, counters):
+    flood = [
+        refusal_reason(letter, "198.51.100.7", f"s{i}@cs.example.edu", now=NOW) for i in range(6)
+    ]
+    others = [
+        refusal_reason(letter, f"203.0.113.{i}", f"t{i}@cs.example.edu", now=NOW) for i in range(2)
+    ]
+
+    assert flood == [None, None, None] + ["address"] * 3
+    # The domain counted only the three attempts the address let through: one more is allowed.
+    assert others == [None, "domain"]
+
+
+def test_a_shared_network_gets_the_higher_limit(letter, small_limits, counters):
     SharedNetwork.objects.create(cidr="192.0.2.0/24", description="Conference Wi-Fi")
     SharedNetwork.forget()
 
@@ -154,7 +167,7 @@ def test_a_shared_network_gets_the_higher_limit(letter, small_limits):
     assert campus == [None] * 6 + ["address"]
 
 
-def test_the_admin_row_overrides_the_environment_defaults(letter, small_limits):
+def test_the_admin_row_overrides_the_environment_defaults(letter, small_limits, counters):
     SiteSettings(ip_burst=1).save_and_apply()
 
     results = [refusal_reason(letter, "198.51.100.7", f"s{i}@gmail.com", now=NOW) for i in range(2)]
@@ -206,6 +219,10 @@ def test_the_check_email_page_tells_a_limited_human_what_to_do(client, letter):
 @pytest.fixture
 def redis_cache(settings):
     """The default cache on the local Redis, under a key prefix of this test's own."""
+    yield from use_redis(settings)
+
+
+def use_redis(settings):
     import redis
 
     url = "redis://127.0.0.1:6379/0"
@@ -216,7 +233,7 @@ def redis_cache(settings):
     prefix = f"test-limits-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": prefix,
         }
@@ -225,6 +242,15 @@ def redis_cache(settings):
     client = redis.Redis.from_url(url)
     for key in client.scan_iter(f"{prefix}:*"):
         client.delete(key)
+
+
+@pytest.fixture(params=["local memory", "redis"])
+def counters(request, settings):
+    """The limits counted in each cache production and development use: the same answers."""
+    if request.param == "redis":
+        yield from use_redis(settings)
+    else:
+        yield None
 
 
 def test_redis_counters_are_atomic_under_concurrency_and_expire(redis_cache):
@@ -273,3 +299,14 @@ def test_behind_the_trusted_proxy_ipv6_clients_are_limited_per_slash_64(
         ("s2@gmail.com", "2001:db8:7:7::2"),
         ("s3@gmail.com", "2001:db8:7:7::3"),
     ]
+
+
+def test_redis_limit_counters_expire_after_their_window(letter, small_limits, redis_cache):
+    refusal_reason(letter, "198.51.100.7", "s@cs.example.edu", now=time.time())
+
+    client, prefix = redis_cache
+    ttls = {key.decode().split(":")[-2]: client.ttl(key) for key in client.scan_iter(f"{prefix}:*")}
+    # Two windows, counted for the address and the domain alike.
+    assert len(list(client.scan_iter(f"{prefix}:*"))) == 4
+    assert 60 <= ttls["60"] <= 65
+    assert 86_395 <= ttls["86400"] <= 86_405
