@@ -149,15 +149,20 @@ def process_tree(pid):
     return tree
 
 
-def peak_memory_mb(pids):
-    """{pid: VmHWM in MB} for the processes still running."""
-    peaks = {}
+def _memory_mb(pids, file, field):
+    """{pid: the kB figure `field` of /proc/<pid>/<file>, in MB} for the processes still running."""
+    sizes = {}
     for pid in pids:
         with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks[pid] = int(line.split()[1]) / 1024
-    return peaks
+            for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+                if line.startswith(field + ":"):
+                    sizes[pid] = int(line.split()[1]) / 1024
+    return sizes
+
+
+def peak_memory_mb(pids):
+    """{pid: VmHWM in MB} for the processes still running."""
+    return _memory_mb(pids, "status", "VmHWM")
 
 
 def reset_peak_memory(pids):
@@ -175,13 +180,7 @@ def proportional_memory_mb(pids):
     counts the shared libraries and the pages the workers share with the supervisor again for
     every process.
     """
-    sizes = {}
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    sizes[pid] = int(line.split()[1]) / 1024
-    return sizes
+    return _memory_mb(pids, "smaps_rollup", "Pss")
 
 
 class PeakProportionalMemory:
