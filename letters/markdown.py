@@ -4,12 +4,21 @@ Raw HTML in the Markdown is escaped by the parser, and the result is cleaned aga
 with a short allow-list, so a letter can never carry script, styles or event handlers.
 """
 
-import nh3
-from markdown_it import MarkdownIt
+from functools import cache
 
-_parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable(
-    ["table", "strikethrough", "replacements", "smartquotes"]
-)
+import nh3
+
+
+@cache
+def _parser():
+    # Imported here: only organizers' edits render Markdown (public pages show the stored HTML),
+    # and markdown-it's 60 modules would otherwise stay in every web worker (about 1 MB).
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable(
+        ["table", "strikethrough", "replacements", "smartquotes"]
+    )
+
 
 ALLOWED_TAGS = {
     "p",
@@ -41,7 +50,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, 
 
 
 def render_markdown(text):
-    html = _parser.render(text or "")
+    html = _parser().render(text or "")
     # A letter's own title is the page's h1, so headings in the body start at h2.
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return nh3.clean(
