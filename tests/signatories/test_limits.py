@@ -112,7 +112,9 @@ def test_the_limits_are_per_letter(client, letter, small_limits):
     assert Signature.objects.filter(letter=other).count() == 3
 
 
-def test_rotating_addresses_inside_one_ipv6_slash_64_share_one_limit(letter, small_limits, counters):
+def test_rotating_addresses_inside_one_ipv6_slash_64_share_one_limit(
+    letter, small_limits, counters
+):
     allowed = [
         refusal_reason(letter, f"2001:db8:0:1::{i:x}", f"s{i}@gmail.com", now=NOW) is None
         for i in range(1, 6)
@@ -122,7 +124,9 @@ def test_rotating_addresses_inside_one_ipv6_slash_64_share_one_limit(letter, sma
     assert refusal_reason(letter, "2001:db8:0:2::1", "x@gmail.com", now=NOW) is None
 
 
-def test_the_burst_window_refills_after_a_minute_but_the_day_does_not(letter, small_limits, counters):
+def test_the_burst_window_refills_after_a_minute_but_the_day_does_not(
+    letter, small_limits, counters
+):
     first = [refusal_reason(letter, "198.51.100.7", f"s{i}@gmail.com", now=NOW) for i in range(4)]
     later = [
         refusal_reason(letter, "198.51.100.7", f"t{i}@gmail.com", now=NOW + 60) for i in range(3)
@@ -133,7 +137,9 @@ def test_the_burst_window_refills_after_a_minute_but_the_day_does_not(letter, sm
     assert later == [None, "address", "address"]
 
 
-def test_domain_limit_holds_across_addresses_but_not_for_big_providers(letter, small_limits, counters):
+def test_domain_limit_holds_across_addresses_but_not_for_big_providers(
+    letter, small_limits, counters
+):
     university = [
         refusal_reason(letter, f"198.51.100.{i}", f"s{i}@cs.example.edu", now=NOW) for i in range(6)
     ]
