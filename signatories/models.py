@@ -461,7 +461,8 @@ class Signature(models.Model):
         """
         database = router.db_for_write(Signature)
         # The count and the queued email commit together: no email is owed without its task.
-        with transaction.atomic(using=database):
+        # No savepoint when nested: nothing here catches an error, and each costs a round trip.
+        with transaction.atomic(using=database, savepoint=False):
             with connections[database].cursor() as cursor:
                 # RETURNING gives the request's number in the same statement; the ORM's update()
                 # only says how many rows changed, and a SELECT after it costs a round trip.
@@ -524,8 +525,15 @@ class Signature(models.Model):
         """
         # The count change commits with the state change or not at all, and the row lock makes
         # two concurrent decisions on one signature move the counts once each, in order.
-        with transaction.atomic():
-            current = Signature.objects.select_for_update().filter(pk=self.pk, **conditions).first()
+        # No savepoint when nested: nothing here catches an error, and each costs a round trip.
+        with transaction.atomic(savepoint=False):
+            current = (
+                Signature.objects.select_for_update()
+                .filter(pk=self.pk, **conditions)
+                # What counted_level reads: the rest of the row is not needed here.
+                .only("letter_id", "level", "review", "withdrawn_at", "hidden_at")
+                .first()
+            )
             if current is None:
                 return False
             before = current.counted_level
@@ -560,6 +568,16 @@ class Signature(models.Model):
             }
         return self.change_state(changes, level=Level.PENDING)
 
+    def confirm_and_send_manage_link(self):
+        """Confirm, and email the manage link so the signer keeps it after closing the page.
+
+        One transaction: the confirmation, its count change and the queued email commit
+        together, or none of them does.
+        """
+        with transaction.atomic():
+            if self.confirm():
+                self.request_email(manage=True)
+
     def earned_level(self):
         """What the evidence proves: ORCID login, else an institutional email, else the inbox."""
         if self.orcid_id:
@@ -584,7 +602,14 @@ class Signature(models.Model):
             .filter(Q(notable=True) | Q(level__in=VERIFIED_LEVELS))
             .exclude(pk=self.pk)
         )
-        return next((c for c in candidates[:50] if names_match(self.name, c.name)), None)
+        return next(
+            (
+                c
+                for c in candidates.only("name", "notable", "level")[:50]
+                if names_match(self.name, c.name)
+            ),
+            None,
+        )
 
     def decide(self, *, approve, by, reason):
         """An organizer's decision on a signature in the review queue."""
@@ -747,7 +772,8 @@ class Signature(models.Model):
         # Not isinstance: bool is an int, and a payload of true would name signature 1.
         if type(pk) is not int:
             raise signing.BadSignature("unexpected payload")
-        return cls.objects.live().select_related("letter").get(pk=pk)
+        # Without its letter: the caller has it already, from the link's own URL.
+        return cls.objects.live().get(pk=pk)
 
 
 class ReviewItem(Signature):

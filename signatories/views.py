@@ -125,7 +125,7 @@ def confirm(request, slug, token):
 
     Some mail servers open links to scan them, so only the button's POST changes anything.
     """
-    letter = public_letter(slug)
+    letter = letter_to_sign(slug)
     try:
         signature = Signature.from_confirmation_token(token, max_age=CONFIRMATION_MAX_AGE)
     except signing.SignatureExpired as expired:
@@ -143,6 +143,7 @@ def confirm(request, slug, token):
         return render_bad_link(request, letter)
     if signature.letter_id != letter.pk:
         return render_bad_link(request, letter)
+    signature.letter = letter
     if not signature.is_pending:
         return render_confirmed(request, letter, signature, already=True)
     if not letter.accepts_signatures():
@@ -151,9 +152,7 @@ def confirm(request, slug, token):
         return render(
             request, "signatories/confirm.html", {"letter": letter, "signature": signature}
         )
-    if signature.confirm():
-        # The manage link goes by email too, so the signer keeps it after closing this page.
-        signature.request_email(manage=True)
+    signature.confirm_and_send_manage_link()
     return render_confirmed(request, letter, signature, already=False)
 
 

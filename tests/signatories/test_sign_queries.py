@@ -1,5 +1,7 @@
 """Signing costs few statements: a spike of signers is a spike of these."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.db import connection
@@ -75,3 +77,29 @@ def test_no_email_beyond_the_cap(client, letter, settings, django_capture_on_com
 
     assert Signature.objects.get().emails_requested == 2
     assert len(mail.outbox) == 2
+
+
+def test_confirming_is_one_transaction_of_few_statements(
+    client, letter, django_capture_on_commit_callbacks
+):
+    post_sign(client, django_capture_on_commit_callbacks)
+    [link] = re.findall(r"http://[^/\s]+(/letters/ai-risk/confirm/[^/\s]+/)", mail.outbox[0].body)
+    page = client.get(link)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
+
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        CaptureQueriesContext(connection) as queries,
+    ):
+        response = client.post(link, {"csrfmiddlewaretoken": token})
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+
+    assert response.status_code == 200
+    # The signature, then one transaction (a savepoint inside the test's): the name check,
+    # lock, confirm, count change, and the manage link's email counted. Its task and the count
+    # roll-up wait for the commit.
+    assert statements == [
+        "SELECT", "SAVEPOINT", "SELECT", "SELECT", "UPDATE", "INSERT", "UPDATE", "RELEASE",
+    ]  # fmt: skip
+    assert len(callbacks) == 2
+    assert Signature.objects.get().level == "confirmed"

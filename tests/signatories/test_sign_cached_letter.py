@@ -1,0 +1,83 @@
+"""Signing reads its letter from the cache, and no change to the letter leaves it stale there."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from letters.models import Letter
+from signatories.models import Signature
+from tests.builders import sign_data
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sign(client, n):
+    return client.post(
+        "/letters/ai-risk/sign/",
+        sign_data(email=f"signer{n}@example.org", name=f"Signer Number{n}"),
+        REMOTE_ADDR=f"203.0.113.{n}",
+    )
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_second_signer_costs_no_query_for_the_letter(
+    client, letter, django_capture_on_commit_callbacks
+):
+    sign(client, 1)
+
+    with (
+        django_capture_on_commit_callbacks(execute=False),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        sign(client, 2)
+
+    # The affiliation's registry match, then the insert (its email's task waits for the
+    # commit); nothing reads the letter.
+    tables = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith(("SELECT", "INSERT"))
+    ]
+    assert [sql.split('"')[1] for sql in tables] == [
+        "signatories_organizationname",
+        "signatories_signature",
+    ]
+    assert Signature.objects.count() == 2
+
+
+def test_closing_the_letter_refuses_the_next_signer_at_once(client, letter):
+    sign(client, 1)
+
+    letter.close()
+    response = sign(client, 2)
+
+    assert response.status_code == 403
+    assert list(Signature.objects.values_list("email", flat=True)) == ["signer1@example.org"]
+
+
+def test_a_signer_after_a_revision_signs_the_new_revision(client, letter):
+    sign(client, 1)
+    first = letter.current_revision
+
+    letter.body += "\n\nA new paragraph."
+    letter.save()
+    letter.revise(by=None, change_note="Added a paragraph.")
+    sign(client, 2)
+
+    revisions = dict(Signature.objects.values_list("email", "revision"))
+    assert revisions == {
+        "signer1@example.org": first.pk,
+        "signer2@example.org": Letter.objects.get(pk=letter.pk).current_revision_id,
+    }
+    assert revisions["signer2@example.org"] != first.pk
+
+
+def test_a_new_translation_can_be_signed_in_at_once(client, letter):
+    sign(client, 1)
+
+    letter.current_revision.translate(language="fr", title="Évaluer", body="Texte.")
+    response = client.post(
+        "/letters/ai-risk/sign/",
+        sign_data(email="lea@example.org", name="Léa Martin", language="fr"),
+    )
+
+    assert response.status_code == 303
+    assert Signature.objects.get(email="lea@example.org").language == "fr"
