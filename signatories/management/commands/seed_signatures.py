@@ -149,8 +149,8 @@ class Command(BaseCommand):
         index once over all rows is several times faster than updating it a million times, and
         re-adding a foreign key checks every row in one join where the deferred checks ran a
         query per row and key. The constraints and indexes come back as they were, so the load
-        still proves every unique and foreign key holds. The table is locked meanwhile: this is
-        for benchmark databases only.
+        still proves every unique and foreign key holds. The table, and the tables its keys point
+        at, are locked meanwhile: this is for benchmark databases only.
         """
         names = [(f"{f} {l}", *name_keys(f"{f} {l}")) for f in FIRST for l in LAST]  # noqa: E741
         now = timezone.now()
