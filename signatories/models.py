@@ -268,8 +268,10 @@ def add_counts(counts, rows):
 class Signature(models.Model):
     # The id published in open data and the public record; never the database key.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # No index of its own: every index in Meta.indexes starts with the letter, and so serves
+    # lookups by letter alone (a letter's deletion, its lists and counts).
     letter = models.ForeignKey(
-        "letters.Letter", on_delete=models.CASCADE, related_name="signatures"
+        "letters.Letter", on_delete=models.CASCADE, related_name="signatures", db_index=False
     )
     revision = models.ForeignKey(
         "letters.Revision",
@@ -326,7 +328,12 @@ class Signature(models.Model):
     )
     review_reason = models.CharField(max_length=500, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # A partial index in Meta.indexes: almost every row is NULL.
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     # Moderation: a hidden signature is neither listed nor counted, but still holds its email
@@ -334,7 +341,12 @@ class Signature(models.Model):
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_reason = models.CharField(max_length=500, blank=True)
     hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # A partial index in Meta.indexes: almost every row is NULL.
     )
     # Retention: when the email address (and client address) were erased.
     redacted_at = models.DateTimeField(null=True, blank=True)
@@ -385,6 +397,18 @@ class Signature(models.Model):
                 F("id").desc(),
                 name="signature_listed_order",
                 condition=Q(public=True, withdrawn_at__isnull=True) & ~Q(level="pending"),
+            ),
+            # Deleting a user sets these to NULL where they point at them; only the few
+            # reviewed or hidden rows need to be in the index for that lookup.
+            models.Index(
+                fields=["reviewed_by"],
+                name="signature_reviewed_by",
+                condition=Q(reviewed_by__isnull=False),
+            ),
+            models.Index(
+                fields=["hidden_by"],
+                name="signature_hidden_by",
+                condition=Q(hidden_by__isnull=False),
             ),
         ]
 
