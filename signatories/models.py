@@ -169,12 +169,10 @@ class OrganizationDomain(models.Model):
 
 def organization_for_affiliation(affiliation):
     """The one registry organization whose name or alias is exactly `affiliation`, else None."""
-    ids = list(
-        OrganizationName.objects.filter(name_folded=fold(affiliation))
-        .values_list("organization_id", flat=True)
-        .distinct()[:2]
-    )
-    return Organization.objects.get(pk=ids[0]) if len(ids) == 1 else None
+    # One query: the organizations among the names' owners, two at most (two mean ambiguous).
+    named = OrganizationName.objects.filter(name_folded=fold(affiliation)).values("organization")
+    matches = list(Organization.objects.filter(pk__in=named)[:2])
+    return matches[0] if len(matches) == 1 else None
 
 
 class SignatureQuerySet(models.QuerySet):

@@ -37,7 +37,7 @@ def test_a_second_signer_costs_no_query_for_the_letter(
         q["sql"] for q in queries.captured_queries if q["sql"].startswith(("SELECT", "INSERT"))
     ]
     assert [sql.split('"')[1] for sql in tables] == [
-        "signatories_organizationname",
+        "signatories_organization",
         "signatories_signature",
     ]
     assert Signature.objects.count() == 2
