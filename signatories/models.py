@@ -396,6 +396,17 @@ class Signature(models.Model):
                 name="signature_listed_order",
                 condition=Q(public=True, withdrawn_at__isnull=True) & ~Q(level="pending"),
             ),
+            # The letter page's most recent signatories: the listed ones only, newest first. The
+            # index above (letter, confirmed_at DESC) puts the unconfirmed rows, whose
+            # confirmed_at is NULL, first; a spike of pending signatures made every render of
+            # the letter page walk past all of them.
+            models.Index(
+                "letter",
+                F("confirmed_at").desc(),
+                F("id").desc(),
+                name="signature_listed_recent",
+                condition=Q(public=True, withdrawn_at__isnull=True) & ~Q(level="pending"),
+            ),
             # The review queue, in its order: only the few rows waiting for an organizer, so the
             # queue and its size on the dashboard stay a short scan on a letter of millions.
             models.Index(
