@@ -1,7 +1,6 @@
 """Queueing a task together with the change that calls for it."""
 
 from django.db import transaction
-from django.tasks import task_backends
 
 
 def enqueue_with_transaction(task, *args, **kwargs):
@@ -14,8 +13,10 @@ def enqueue_with_transaction(task, *args, **kwargs):
     """
     from django_tasks_db import DatabaseBackend
 
-    backend = task_backends[task.backend]
-    if isinstance(backend, DatabaseBackend) and transaction.get_connection().in_atomic_block:
+    if (
+        isinstance(task.get_backend(), DatabaseBackend)
+        and transaction.get_connection().in_atomic_block
+    ):
         task.enqueue(*args, **kwargs)
     else:
         transaction.on_commit(lambda: task.enqueue(*args, **kwargs))

@@ -175,6 +175,11 @@ def organization_for_affiliation(affiliation):
     return matches[0] if len(matches) == 1 else None
 
 
+# The rows a public list can show (SignatureQuerySet.listed narrows them further): the condition
+# of the partial indexes that serve the lists.
+LISTED_CANDIDATES = Q(public=True, withdrawn_at__isnull=True) & ~Q(level="pending")
+
+
 class SignatureQuerySet(models.QuerySet):
     def live(self):
         return self.filter(withdrawn_at__isnull=True)
@@ -394,18 +399,18 @@ class Signature(models.Model):
                 F("confirmed_at").desc(),
                 F("id").desc(),
                 name="signature_listed_order",
-                condition=Q(public=True, withdrawn_at__isnull=True) & ~Q(level="pending"),
+                condition=LISTED_CANDIDATES,
             ),
-            # The letter page's most recent signatories: the listed ones only, newest first. The
-            # index above (letter, confirmed_at DESC) puts the unconfirmed rows, whose
-            # confirmed_at is NULL, first; a spike of pending signatures made every render of
-            # the letter page walk past all of them.
+            # The letter page's most recent signatories: the listed ones only, newest first.
+            # signature_letter_recent (letter, confirmed_at DESC) puts the unconfirmed rows,
+            # whose confirmed_at is NULL, first; a spike of pending signatures made every render
+            # of the letter page walk past all of them.
             models.Index(
                 "letter",
                 F("confirmed_at").desc(),
                 F("id").desc(),
                 name="signature_listed_recent",
-                condition=Q(public=True, withdrawn_at__isnull=True) & ~Q(level="pending"),
+                condition=LISTED_CANDIDATES,
             ),
             # The review queue, in its order: only the few rows waiting for an organizer, so the
             # queue and its size on the dashboard stay a short scan on a letter of millions.
@@ -770,10 +775,7 @@ class Signature(models.Model):
         signing.BadSignature for anything forged or mangled and cls.DoesNotExist when the
         signature is gone or withdrawn.
         """
-        pk = signing.loads(token, salt=MANAGE_SALT)
-        # Not isinstance: bool is an int, and a payload of true would name signature 1.
-        if type(pk) is not int:
-            raise signing.BadSignature("unexpected payload")
+        pk = signed_pk(token, MANAGE_SALT)
         return cls.objects.live().select_related("letter", "organization").get(pk=pk)
 
     def email_message_id(self, sequence):
@@ -802,7 +804,7 @@ class Signature(models.Model):
         anything forged or mangled, and cls.DoesNotExist when the signature is gone.
         """
         try:
-            pk = signing.loads(token, salt=CONFIRM_SALT, max_age=max_age)
+            pk = signed_pk(token, CONFIRM_SALT, max_age=max_age)
         except signing.SignatureExpired as expired:
             pk = signing.loads(token, salt=CONFIRM_SALT)
             # Only a signature's id may reach the query; any other payload offers no new link.
@@ -812,11 +814,18 @@ class Signature(models.Model):
                 else None
             )
             raise
-        # Not isinstance: bool is an int, and a payload of true would name signature 1.
-        if type(pk) is not int:
-            raise signing.BadSignature("unexpected payload")
         # Without its letter: the caller has it already, from the link's own URL.
         return cls.objects.live().get(pk=pk)
+
+
+def signed_pk(token, salt, *, max_age=None):
+    """The signature id a signed link carries. Raises signing.BadSignature for anything forged,
+    mangled or carrying another payload, and signing.SignatureExpired past `max_age`."""
+    pk = signing.loads(token, salt=salt, max_age=max_age)
+    # Not isinstance: bool is an int, and a payload of true would name signature 1.
+    if type(pk) is not int:
+        raise signing.BadSignature("unexpected payload")
+    return pk
 
 
 class ReviewItem(Signature):
