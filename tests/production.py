@@ -104,12 +104,14 @@ def granian_command():
 
 
 class SmtpSink:
-    """An aiosmtpd handler that keeps every message it accepts, with its envelope recipients."""
+    """An aiosmtpd handler that keeps every message it accepts, with its envelope recipients and
+    the client's address and port (one per connection)."""
 
     def __init__(self):
         self.port = None
         self._lock = threading.Lock()
         self._received = []
+        self._peers = []
         self._controller = None
 
     def start(self):
@@ -125,7 +127,13 @@ class SmtpSink:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self._received.append((tuple(envelope.rcpt_tos), message))
+            self._peers.append(session.peer)
         return "250 Message accepted for delivery"
+
+    def peers(self):
+        """The client's (address, port) for each message: the same pair, the same connection."""
+        with self._lock:
+            return list(self._peers)
 
     def all_messages(self):
         with self._lock:
