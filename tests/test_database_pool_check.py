@@ -1,5 +1,8 @@
-"""The pool checks a connection before a request gets it, unless it was in use a moment ago."""
+"""The pool checks a connection before a request gets it, unless it was in use a moment ago and
+the server has not written to it since."""
 
+import select
+import tempfile
 import time
 
 import psycopg
@@ -13,28 +16,71 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def dead_connection():
-    """A real connection whose server side is gone, as after a database restart."""
+def connect():
     settings = connection.settings_dict
-    conn = psycopg.connect(
+    return psycopg.connect(
         host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname="postgres"
     )
+
+
+@pytest.fixture
+def live_connection():
+    """A real connection to PostgreSQL, as the pool holds them."""
+    with connect() as conn:
+        yield conn
+
+
+@pytest.fixture
+def closed_connection():
+    conn = connect()
     conn.close()
     return conn
 
 
-def test_a_connection_given_back_a_moment_ago_is_handed_out_unchecked(dead_connection):
-    dead_connection.undersigned_returned_at = time.monotonic()
+def wire(conn, action):
+    """What `action` sent and received on `conn`, as libpq traces its protocol messages."""
+    with tempfile.TemporaryFile() as trace:
+        conn.pgconn.trace(trace.fileno())
+        try:
+            action()
+        finally:
+            conn.pgconn.untrace()
+        trace.seek(0)
+        return trace.read().decode()
 
-    # No round trip, so not even a dead connection is noticed: under load that is the point.
-    assert check_pooled_connection(dead_connection) is None
+
+def test_a_connection_given_back_a_moment_ago_is_handed_out_without_a_round_trip(live_connection):
+    live_connection.undersigned_returned_at = time.monotonic()
+
+    # Under load that is every connection: the point is to spare each request a round trip.
+    assert wire(live_connection, lambda: check_pooled_connection(live_connection)) == ""
 
 
-@pytest.mark.parametrize("idle", [CHECK_AFTER_IDLE_SECONDS + 1, None])
-def test_a_connection_idle_for_longer_or_never_used_is_checked(dead_connection, idle):
-    if idle is not None:
-        dead_connection.undersigned_returned_at = time.monotonic() - idle
+def test_a_connection_idle_for_longer_is_checked_with_a_round_trip(live_connection):
+    live_connection.undersigned_returned_at = time.monotonic() - CHECK_AFTER_IDLE_SECONDS - 1
+
+    messages = wire(live_connection, lambda: check_pooled_connection(live_connection))
+
+    assert "\tQuery\t" in messages
+    assert "\tReadyForQuery\t" in messages
+
+
+def test_a_connection_the_server_ended_a_moment_ago_is_checked(live_connection):
+    # What a database restart quicker than CHECK_AFTER_IDLE_SECONDS does to every pooled
+    # connection: the server says "terminating connection" and closes it.
+    with connect() as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [live_connection.info.backend_pid])
+    select.select([live_connection.fileno()], [], [], 5)
+    live_connection.undersigned_returned_at = time.monotonic()
 
     with pytest.raises(psycopg.OperationalError):
-        check_pooled_connection(dead_connection)
+        check_pooled_connection(live_connection)
+
+
+@pytest.mark.parametrize("idle", [0, CHECK_AFTER_IDLE_SECONDS + 1, None])
+def test_a_closed_connection_is_checked_however_recently_used(closed_connection, idle):
+    if idle is not None:
+        closed_connection.undersigned_returned_at = time.monotonic() - idle
+
+    with pytest.raises(psycopg.OperationalError):
+        check_pooled_connection(closed_connection)
