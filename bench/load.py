@@ -20,18 +20,29 @@ def require_wrk():
         raise SystemExit("wrk is not installed: apt-get install wrk")
 
 
-def wrk(url, *, script="read.lua", args=(), duration, connections, threads):
+def wrk(url, **options):
     """Run wrk against `url` and return its figures (see wrk/common.lua) plus rates."""
+    return wrk_figures(start_wrk(url, **options), options["duration"])
+
+
+def start_wrk(url, *, script="read.lua", args=(), duration, connections, threads):
+    """Start wrk in the background; wrk_figures() waits for it and reads its figures."""
     command = [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", WRK_TIMEOUT,
         "-s", str(WRK_DIR / script), url, "--", *map(str, args),
     ]  # fmt: skip
-    finished = subprocess.run(
-        command, capture_output=True, text=True, timeout=duration + 60, check=False
-    )
-    line = next((x for x in finished.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
-    if finished.returncode != 0 or line is None:
-        raise SystemExit(f"wrk failed ({finished.returncode}):\n{finished.stdout}{finished.stderr}")
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wrk_figures(process, duration):
+    try:
+        stdout, stderr = process.communicate(timeout=duration + 60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+    line = next((x for x in stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if process.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed ({process.returncode}):\n{stdout}{stderr}")
     result = json.loads(line.removeprefix("BENCH_JSON "))
     seconds = result["duration_us"] / 1e6
     errors = result["errors"]
