@@ -408,7 +408,7 @@ def spike(run_together, base_url, prepared, language, main_slug, mail, data, opt
     ], warmup_path=f"/letters/{main_slug}/")  # fmt: skip
     rows = settled(data.signed_rows, prefix)
     checks = {"spike_rows": rows_check(signers, "303", rows)}
-    checks["spike_mail"] = wait_for_mail(mail, mail_before + rows)
+    checks["spike_mail"] = wait_for_mail(mail, mail_before + rows, "spike")
     return checks
 
 
@@ -443,14 +443,14 @@ def rows_check(result, status, rows):
     return check
 
 
-def wait_for_mail(mail, expected):
+def wait_for_mail(mail, expected, load_name="sign"):
     """Give the worker time to send what signing asked for, and say how fast it went."""
     started = time.monotonic()
     while mail.received < expected and time.monotonic() - started < MAIL_DRAIN_TIMEOUT:
         time.sleep(0.5)
     seconds = time.monotonic() - started
     print(f"    worker: {mail.received:,} of {expected:,} emails sent, {seconds:.0f} s after the "
-          f"sign load ended", flush=True)  # fmt: skip
+          f"{load_name} load ended", flush=True)  # fmt: skip
     return {"expected": expected, "received": mail.received, "seconds_after_load": seconds}
 
 
