@@ -398,7 +398,8 @@ def spike(run_together, base_url, prepared, language, main_slug, mail, data, opt
     pause_ms = round(1000 * SPIKE_SIGN_CONNECTIONS / (1.2 * per_second))
     prefix = prepared["spike_prefix"]
     sign_path = f"/letters/{main_slug}/sign/"
-    mail_before = mail.received
+    # The manage links that confirming asked for may still be going out.
+    mail_before = settled(lambda: mail.received)
     _, signers = run_together([
         ("spike-read", "spike: readers (letter page and count)", f"/letters/{main_slug}/",
          "watch.lua", [f"/letters/{main_slug}/", f"/api/v1/letters/{main_slug}/count"], options),
