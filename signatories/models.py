@@ -169,9 +169,9 @@ class OrganizationDomain(models.Model):
 
 def organization_for_affiliation(affiliation):
     """The one registry organization whose name or alias is exactly `affiliation`, else None."""
-    # One query: the organizations among the names' owners, two at most (two mean ambiguous).
-    named = OrganizationName.objects.filter(name_folded=fold(affiliation)).values("organization")
-    matches = list(Organization.objects.filter(pk__in=named)[:2])
+    # One query, a join: each organization appears once, as it holds a folded name only once
+    # (organization_name_unique). Two at most: two mean ambiguous.
+    matches = list(Organization.objects.filter(names__name_folded=fold(affiliation))[:2])
     return matches[0] if len(matches) == 1 else None
 
 

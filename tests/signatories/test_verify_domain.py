@@ -1,7 +1,7 @@
 import pytest
 
 from signatories.models import Level, Organization, Signature
-from tests.builders import make_organization
+from tests.builders import make_organization, sign_data
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +104,26 @@ def test_affiliation_text_selects_the_organization_when_signing(client, letter, 
     )
 
     assert Signature.objects.get().organization == stanford
+
+
+def sign_as_affiliated_with(client, affiliation):
+    client.post("/letters/ai-risk/sign/", sign_data(affiliation=affiliation))
+    return Signature.objects.get().organization
+
+
+def test_an_alias_selects_its_organization_when_signing(client, letter):
+    uq = make_organization(aliases=["UQ", "Queensland University"])
+
+    assert sign_as_affiliated_with(client, "  uq ") == uq
+
+
+def test_a_name_two_organizations_share_selects_neither(client, letter):
+    # A name that is also the other organization's alias: ambiguous, so no organization is
+    # claimed for the signer (they can still pick one from the suggestions).
+    make_organization(name="Institute of Science", ror_id="00aaaaa01", aliases=["IoS"])
+    make_organization(name="Other Institute", ror_id="00aaaaa02", aliases=["Institute of Science"])
+
+    assert sign_as_affiliated_with(client, "Institute of Science") is None
 
 
 def test_ror_id_from_the_autocomplete_selects_the_organization(client, letter, stanford):
