@@ -50,7 +50,10 @@ def send(message):
             send_or_drop(mailer, message)
             return
         except (smtplib.SMTPServerDisconnected, ConnectionError):
-            pass  # Closed by the server: nothing was accepted, so sending again is safe.
+            # Closed by the server before it accepted this email, as far as we can tell: send
+            # it once more on a new connection. Should it have been accepted after all, the
+            # second copy carries the same Message-ID (Signature.email_message_id).
+            pass
     mailer = mailers.default
     mailer.open()
     _kept.mailer, _kept.config = mailer, copy.deepcopy(settings.MAILERS["default"])
