@@ -96,8 +96,8 @@ class Server:
 
 
 def granian(port, env, log_dir, *, workers, blocking_threads, backpressure):
-    script = Path(sys.executable).with_name("granian")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "granian"]
+    # The production launcher: granian with Django loaded before the fork (config/serve.py).
+    command = [sys.executable, "-m", "config.serve"]
     command += [
         "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--blocking-threads", str(blocking_threads),

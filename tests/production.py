@@ -98,9 +98,8 @@ def free_port():
 
 
 def granian_command():
-    """The granian that belongs to this virtual environment."""
-    script = Path(sys.executable).with_name("granian")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "granian"]
+    """granian as production starts it: through the launcher that loads Django before forking."""
+    return [sys.executable, "-m", "config.serve"]
 
 
 class SmtpSink:

@@ -1,0 +1,130 @@
+"""Start granian with Django loaded once, before granian forks its workers.
+
+    python -m config.serve --interface wsgi config.wsgi:application --workers 2 …
+
+Every option is granian's own, passed on unchanged. Run as plain `granian`, each worker imports
+Django, the URLs, the templates and the libraries behind them after the fork, and holds its own
+copy of all of it. Loaded here first, in the supervisor, the workers inherit those pages and share
+them copy-on-write; `gc.freeze()` keeps the collector from writing to them. Granian has no option
+for this (its issues #154 and #809).
+
+Only what is safe to fork is done here: nothing opens a database or cache connection, a socket
+or a thread. `preload()` checks that before handing over to granian. Not for granian's --reload:
+the supervisor would keep the code it loaded (development runs `manage.py runserver`).
+"""
+
+import contextlib
+import gc
+import os
+import pkgutil
+import sys
+import threading
+from importlib import import_module
+from pathlib import Path
+
+from granian.cli import entrypoint
+
+# The project's own packages whose modules the web serves; their management commands,
+# migrations and tests are never imported by a request.
+APPS = ("config", "letters", "signatories")
+NOT_SERVED = ("management", "migrations", "demo")
+
+
+def preload():
+    """Import and compile what a request would, then freeze it for the workers to share."""
+    from django.urls import get_resolver
+
+    from config.wsgi import application  # noqa: F401 (runs django.setup())
+
+    import_served_modules()
+    # The first {% url %} fills the whole resolver, importing every view module behind it.
+    get_resolver().reverse_dict  # noqa: B018
+    compile_templates()
+    load_first_request_parts()
+    refuse_open_resources()
+    gc.collect()
+    gc.freeze()
+
+
+def import_served_modules():
+    for app in APPS:
+        package = import_module(app)
+        for module in pkgutil.walk_packages(package.__path__, prefix=f"{app}."):
+            if not set(module.name.split(".")) & set(NOT_SERVED):
+                import_module(module.name)
+
+
+def compile_templates():
+    """Compile the project's templates into the engines' cached loaders.
+
+    Those of installed apps (the admin, allauth's defaults) are left to the first request
+    that needs one.
+    """
+    from django.template import engines
+
+    for engine in engines.all():
+        for directory in engine.dirs:
+            for path in directory.rglob("*"):
+                if path.is_file():
+                    engine.get_template(str(path.relative_to(directory)))
+
+
+def load_first_request_parts():
+    """What Django and the libraries load on a first request rather than at setup."""
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.template import engines
+    from django.utils import formats, translation
+    from django.utils.module_loading import import_string
+
+    from signatories.domains import registrable_domain
+
+    for alias in settings.CACHES:
+        # The backend's client: for Redis, it imports redis-py (about 60 modules, 6 MB) and
+        # opens no connection until its first command.
+        getattr(caches[alias], "_cache", None)
+    for engine in engines.all():
+        engine.engine.template_context_processors  # noqa: B018 (imports them)
+    import_string(settings.MESSAGE_STORAGE)
+    import_string(settings.SESSION_SERIALIZER)
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):  # reads the language's catalogs
+            formats.get_format("DATE_FORMAT")  # imports its format module
+    registrable_domain("example.org")  # reads tldextract's bundled public suffix list
+
+
+def refuse_open_resources():
+    """Fail before forking if preloading left a thread, a connection or a socket behind.
+
+    A connection or a socket opened here would be shared by every worker after the fork, and a
+    thread (a connection pool's, say) would be missing from them.
+    """
+    from django.db import connections
+
+    main = threading.main_thread()
+    threads = [thread.name for thread in threading.enumerate() if thread is not main]
+    opened = [alias for alias in connections if connections[alias].connection is not None]
+    sockets = open_sockets()
+    if threads or opened or sockets:
+        raise RuntimeError(
+            f"preloading left threads {threads}, database connections {opened} and "
+            f"{len(sockets)} sockets open"
+        )
+
+
+def open_sockets():
+    """The descriptors of the process's open sockets (from Linux's /proc; none elsewhere)."""
+    descriptors = Path("/proc/self/fd")
+    if not descriptors.is_dir():
+        return []
+    sockets = []
+    for descriptor in descriptors.iterdir():
+        with contextlib.suppress(OSError):  # the listing's own descriptor is closed by now
+            if os.readlink(descriptor).startswith("socket:"):
+                sockets.append(int(descriptor.name))
+    return sockets
+
+
+if __name__ == "__main__":
+    preload()
+    sys.exit(entrypoint())

@@ -1,0 +1,94 @@
+"""The launcher that loads Django before granian forks its workers (config/serve.py)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from config.serve import open_sockets, refuse_open_resources
+
+# Runs preload() in a process of its own: it freezes that process's garbage collector.
+PRELOAD = """
+import json, sys, threading
+from config.serve import preload
+preload()
+from django.db import connections
+from django.template import engines
+loader = engines["django"].engine.template_loaders[0]
+print(json.dumps({
+    "threads": threading.active_count(),
+    "connections": [alias for alias in connections if connections[alias].connection],
+    "modules": sorted(sys.modules),
+    "templates": sorted(key for key in loader.get_template_cache),
+}))
+"""
+
+
+def preloaded(**env):
+    """What a process holds after preload(), run with these environment variables added."""
+    result = subprocess.run(
+        [sys.executable, "-c", PRELOAD],
+        cwd=settings.BASE_DIR,
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_preload_loads_what_a_request_would_and_leaves_nothing_open():
+    loaded = preloaded()
+
+    assert loaded["threads"] == 1
+    assert loaded["connections"] == []
+    # Views behind the URLs, the public suffix list's library, the messages storage.
+    assert {"letters.views", "signatories.views", "tldextract", "allauth.account.views"} <= set(
+        loaded["modules"]
+    )
+    assert "django.contrib.messages.storage.fallback" in loaded["modules"]
+    assert {"letters/detail.html", "base.html", "emails/confirm-body.txt"} <= set(
+        loaded["templates"]
+    )
+
+
+def test_preload_loads_the_redis_client_without_connecting():
+    loaded = preloaded(CACHE_URL="redis://127.0.0.1:6379/0")
+
+    # preload() itself fails on an open socket; this says the client library was loaded.
+    assert "redis.client" in loaded["modules"]
+    assert loaded["threads"] == 1
+
+
+def test_preload_refuses_to_fork_with_a_database_connection_open(db):
+    connection.ensure_connection()
+
+    with pytest.raises(RuntimeError, match=r"database connections \['default'\]"):
+        refuse_open_resources()
+
+
+def test_preload_refuses_to_fork_with_a_thread_running():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, name="left-behind")
+    thread.start()
+    try:
+        with pytest.raises(RuntimeError, match="left-behind"):
+            refuse_open_resources()
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_preload_refuses_to_fork_with_a_socket_open():
+    with socket.socket() as sock:
+        assert sock.fileno() in open_sockets()
+        with pytest.raises(RuntimeError, match="sockets open"):
+            refuse_open_resources()
+    assert sock.fileno() not in open_sockets()
