@@ -5,15 +5,15 @@ import time
 
 from psycopg_pool import ConnectionPool
 
-# A connection a request gave back this recently is handed out again without the check's round
-# trip, unless the server has written to it since: under load that is every connection, and the
-# round trip would cost each request as much as a query. One idle longer is checked.
+# A connection handed out this recently is handed out again without the check's round trip,
+# unless the server has written to it since: under load that is every connection, and the round
+# trip would cost each request as much as a query. One handed out longer ago is checked.
+#
+# The time is noted here, when the connection is handed out, not by a `reset` callback when it
+# is given back: with a reset callback psycopg_pool returns every connection on a worker thread,
+# and a pool closed before that worker runs drops the return without closing the connection,
+# which then keeps the database in use (the test run could not drop its database).
 CHECK_AFTER_IDLE_SECONDS = 1.0
-
-
-def note_connection_returned(connection):
-    """The pool's reset callback: remember when the connection was last in use."""
-    connection.undersigned_returned_at = time.monotonic()
 
 
 def check_pooled_connection(connection):
@@ -26,19 +26,21 @@ def check_pooled_connection(connection):
     a restart: the pool's own check() then discards all the dead ones and opens new ones, and
     the request gets a fresh connection on its next try.
     """
-    returned_at = getattr(connection, "undersigned_returned_at", None)
-    recent = returned_at is not None and time.monotonic() - returned_at < CHECK_AFTER_IDLE_SECONDS
-    if recent and not server_has_spoken(connection):
-        return
-    try:
-        ConnectionPool.check_connection(connection)
-    except Exception:
-        # The pool marks a connection it is handing out with itself (psycopg_pool's getconn);
-        # there is no public way from a check callback to the pool it belongs to.
-        pool = getattr(connection, "_pool", None)
-        if pool is not None:
-            pool.check()
-        raise
+    handed_out_at = getattr(connection, "undersigned_handed_out_at", None)
+    recent = (
+        handed_out_at is not None and time.monotonic() - handed_out_at < CHECK_AFTER_IDLE_SECONDS
+    )
+    if not recent or server_has_spoken(connection):
+        try:
+            ConnectionPool.check_connection(connection)
+        except Exception:
+            # The pool marks a connection it is handing out with itself (psycopg_pool's
+            # getconn); there is no public way from a check callback to the pool it belongs to.
+            pool = getattr(connection, "_pool", None)
+            if pool is not None:
+                pool.check()
+            raise
+    connection.undersigned_handed_out_at = time.monotonic()
 
 
 def server_has_spoken(connection):

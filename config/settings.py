@@ -196,7 +196,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    from config.database import check_pooled_connection, note_connection_returned
+    from config.database import check_pooled_connection
 
     # psycopg's pool keeps connections warm across requests; Django forbids
     # CONN_MAX_AGE with it, so persistence comes from the pool alone.
@@ -211,7 +211,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # dead ones with fresh ones, so the site recovers by itself instead of failing once
         # per dead connection.
         "check": check_pooled_connection,
-        "reset": note_connection_returned,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a signature is being written; the busy timeout

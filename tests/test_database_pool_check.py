@@ -1,5 +1,5 @@
-"""The pool checks a connection before a request gets it, unless it was in use a moment ago and
-the server has not written to it since."""
+"""The pool checks a connection before a request gets it, unless it was handed out a moment ago
+and the server has not written to it since."""
 
 import select
 import tempfile
@@ -49,15 +49,26 @@ def wire(conn, action):
         return trace.read().decode()
 
 
-def test_a_connection_given_back_a_moment_ago_is_handed_out_without_a_round_trip(live_connection):
-    live_connection.undersigned_returned_at = time.monotonic()
+def test_a_connection_handed_out_a_moment_ago_is_handed_out_again_without_a_round_trip(
+    live_connection,
+):
+    check_pooled_connection(live_connection)
 
     # Under load that is every connection: the point is to spare each request a round trip.
     assert wire(live_connection, lambda: check_pooled_connection(live_connection)) == ""
 
 
+def test_a_connection_handed_out_for_the_first_time_is_checked_with_a_round_trip(
+    live_connection,
+):
+    messages = wire(live_connection, lambda: check_pooled_connection(live_connection))
+
+    assert "\tQuery\t" in messages
+    assert "\tReadyForQuery\t" in messages
+
+
 def test_a_connection_idle_for_longer_is_checked_with_a_round_trip(live_connection):
-    live_connection.undersigned_returned_at = time.monotonic() - CHECK_AFTER_IDLE_SECONDS - 1
+    live_connection.undersigned_handed_out_at = time.monotonic() - CHECK_AFTER_IDLE_SECONDS - 1
 
     messages = wire(live_connection, lambda: check_pooled_connection(live_connection))
 
@@ -71,7 +82,7 @@ def test_a_connection_the_server_ended_a_moment_ago_is_checked(live_connection):
     with connect() as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [live_connection.info.backend_pid])
     select.select([live_connection.fileno()], [], [], 5)
-    live_connection.undersigned_returned_at = time.monotonic()
+    live_connection.undersigned_handed_out_at = time.monotonic()
 
     with pytest.raises(psycopg.OperationalError):
         check_pooled_connection(live_connection)
@@ -80,7 +91,7 @@ def test_a_connection_the_server_ended_a_moment_ago_is_checked(live_connection):
 @pytest.mark.parametrize("idle", [0, CHECK_AFTER_IDLE_SECONDS + 1, None])
 def test_a_closed_connection_is_checked_however_recently_used(closed_connection, idle):
     if idle is not None:
-        closed_connection.undersigned_returned_at = time.monotonic() - idle
+        closed_connection.undersigned_handed_out_at = time.monotonic() - idle
 
     with pytest.raises(psycopg.OperationalError):
         check_pooled_connection(closed_connection)
