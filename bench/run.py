@@ -587,7 +587,8 @@ def print_report(report):
               f"{verdict(csv['pass'])}")  # fmt: skip
         if pss:
             rss = memory["web_peak_mb_during_csv"]
-            rise = web_csv - sum(memory["web_peak_mb_before_csv"].values())
+            # Each VmHWM restarts from the current RSS as the CSV begins: no rise shows as 0.
+            rise = max(0, web_csv - sum(memory["web_peak_mb_before_csv"].values()))
             print(f"  PSS sampled every 100 ms; their peak RSS (VmHWM), which counts shared pages "
                   f"once per process: {web_csv:,.0f} MB ({each_mb(rss)}), {rise:+,.0f} MB over "
                   f"its peak before the CSV")  # fmt: skip
