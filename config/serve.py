@@ -9,12 +9,21 @@ them copy-on-write; `gc.freeze()` keeps the collector from writing to them. Gran
 for this (its issues #154 and #809).
 
 Only what is safe to fork is done here: nothing opens a database or cache connection, a socket
-or a thread. `preload()` checks that before handing over to granian. Not for granian's --reload:
-the supervisor would keep the code it loaded (development runs `manage.py runserver`).
+or a thread. `preload()` checks that before handing over to granian.
+
+What changes with it:
+- The application is always `config.wsgi`, and the settings are read from the environment
+  before granian starts: `--env-files` no longer reaches Django.
+- New code or settings take a restart. Granian's SIGHUP forks new workers from the supervisor,
+  which still holds the code it loaded; `--reload` is for development, which runs
+  `manage.py runserver` instead.
+- A template that does not compile stops the server at start, not on the first page that uses
+  it.
 """
 
 import contextlib
 import gc
+import multiprocessing
 import os
 import pkgutil
 import sys
@@ -28,12 +37,16 @@ from granian.cli import entrypoint
 # migrations and tests are never imported by a request.
 APPS = ("config", "letters", "signatories")
 NOT_SERVED = ("management", "migrations", "demo")
+TEMPLATE_SUFFIXES = (".html", ".txt", ".svg", ".xml")
 
 
 def preload():
     """Import and compile what a request would, then freeze it for the workers to share."""
     from django.urls import get_resolver
 
+    # Sockets the process was started with are not ours to refuse: under systemd, standard
+    # output and error are a socket to the journal.
+    inherited = open_sockets()
     from config.wsgi import application  # noqa: F401 (runs django.setup())
 
     import_served_modules()
@@ -41,9 +54,13 @@ def preload():
     get_resolver().reverse_dict  # noqa: B018
     compile_templates()
     load_first_request_parts()
-    refuse_open_resources()
+    refuse_open_resources(inherited=inherited)
     gc.collect()
     gc.freeze()
+    # Granian starts its workers with the interpreter's default method and replaces any other
+    # than fork with spawn (Python 3.14 defaults to forkserver on Linux). A spawned worker
+    # imports Django again: the supervisor's copy would only add to the memory.
+    multiprocessing.set_start_method("fork", force=True)
 
 
 def import_served_modules():
@@ -65,7 +82,7 @@ def compile_templates():
     for engine in engines.all():
         for directory in engine.dirs:
             for path in directory.rglob("*"):
-                if path.is_file():
+                if path.is_file() and path.suffix in TEMPLATE_SUFFIXES:
                     engine.get_template(str(path.relative_to(directory)))
 
 
@@ -93,35 +110,37 @@ def load_first_request_parts():
     registrable_domain("example.org")  # reads tldextract's bundled public suffix list
 
 
-def refuse_open_resources():
+def refuse_open_resources(*, inherited=None):
     """Fail before forking if preloading left a thread, a connection or a socket behind.
 
     A connection or a socket opened here would be shared by every worker after the fork, and a
-    thread (a connection pool's, say) would be missing from them.
+    thread (a connection pool's, say) would be missing from them. `inherited` are the sockets
+    the process had before preloading.
     """
     from django.db import connections
 
     main = threading.main_thread()
-    threads = [thread.name for thread in threading.enumerate() if thread is not main]
-    opened = [alias for alias in connections if connections[alias].connection is not None]
-    sockets = open_sockets()
-    if threads or opened or sockets:
-        raise RuntimeError(
-            f"preloading left threads {threads}, database connections {opened} and "
-            f"{len(sockets)} sockets open"
-        )
+    left = []
+    if threads := [thread.name for thread in threading.enumerate() if thread is not main]:
+        left.append(f"threads {threads}")
+    if opened := [alias for alias in connections if connections[alias].connection is not None]:
+        left.append(f"database connections {opened}")
+    if sockets := open_sockets().items() - (inherited or {}).items():
+        left.append(f"sockets {dict(sorted(sockets))} (descriptor: inode)")
+    if left:
+        raise RuntimeError(f"preloading left {', '.join(left)} open; granian would fork them")
 
 
 def open_sockets():
-    """The descriptors of the process's open sockets (from Linux's /proc; none elsewhere)."""
+    """{descriptor: "socket:[inode]"} for the process's open sockets (from Linux's /proc)."""
     descriptors = Path("/proc/self/fd")
     if not descriptors.is_dir():
-        return []
-    sockets = []
+        return {}
+    sockets = {}
     for descriptor in descriptors.iterdir():
         with contextlib.suppress(OSError):  # the listing's own descriptor is closed by now
-            if os.readlink(descriptor).startswith("socket:"):
-                sockets.append(int(descriptor.name))
+            if (target := os.readlink(descriptor)).startswith("socket:"):
+                sockets[int(descriptor.name)] = target
     return sockets
 
 

@@ -15,7 +15,7 @@ from config.serve import open_sockets, refuse_open_resources
 
 # Runs preload() in a process of its own: it freezes that process's garbage collector.
 PRELOAD = """
-import json, sys, threading
+import json, multiprocessing, sys, threading
 from config.serve import preload
 preload()
 from django.db import connections
@@ -26,6 +26,7 @@ print(json.dumps({
     "connections": [alias for alias in connections if connections[alias].connection],
     "modules": sorted(sys.modules),
     "templates": sorted(key for key in loader.get_template_cache),
+    "start_method": multiprocessing.get_start_method(),
 }))
 """
 
@@ -49,6 +50,8 @@ def test_preload_loads_what_a_request_would_and_leaves_nothing_open():
 
     assert loaded["threads"] == 1
     assert loaded["connections"] == []
+    # Granian forks the workers from this process only with this method.
+    assert loaded["start_method"] == "fork"
     # Views behind the URLs, the public suffix list's library, the messages storage.
     assert {"letters.views", "signatories.views", "tldextract", "allauth.account.views"} <= set(
         loaded["modules"]
@@ -86,9 +89,23 @@ def test_preload_refuses_to_fork_with_a_thread_running():
         thread.join()
 
 
-def test_preload_refuses_to_fork_with_a_socket_open():
+def test_preload_accepts_the_sockets_it_starts_with_as_under_systemd():
+    # systemd connects a service's standard output and error to the journal with a socket.
+    ours, theirs = socket.socketpair()
+    with ours:
+        with theirs:
+            process = subprocess.Popen(
+                [sys.executable, "-c", PRELOAD], cwd=settings.BASE_DIR, stdout=theirs, stderr=theirs
+            )
+        with ours.makefile("rb") as output:
+            lines = output.read().decode().splitlines()
+    assert process.wait(timeout=60) == 0, lines
+    assert json.loads(lines[-1])["threads"] == 1
+
+
+def test_preload_refuses_to_fork_with_a_socket_it_opened():
+    inherited = open_sockets()
     with socket.socket() as sock:
         assert sock.fileno() in open_sockets()
-        with pytest.raises(RuntimeError, match="sockets open"):
-            refuse_open_resources()
-    assert sock.fileno() not in open_sockets()
+        with pytest.raises(RuntimeError, match=rf"sockets {{{sock.fileno()}: 'socket:\["):
+            refuse_open_resources(inherited=inherited)
