@@ -6,12 +6,14 @@ import socket
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
 from config.serve import open_sockets, refuse_open_resources
+from tests.production import free_port, site_env, start_web, wait_until_ready
 
 # Runs preload() in a process of its own: it freezes that process's garbage collector.
 PRELOAD = """
@@ -109,3 +111,32 @@ def test_preload_refuses_to_fork_with_a_socket_it_opened():
         assert sock.fileno() in open_sockets()
         with pytest.raises(RuntimeError, match=rf"sockets {{{sock.fileno()}: 'socket:\["):
             refuse_open_resources(inherited=inherited)
+
+
+def memory_kb(pid):
+    """The kB figures of /proc/<pid>/smaps_rollup, by name."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    return {line.split(":")[0]: int(line.split()[1]) for line in rollup if line.endswith(" kB")}
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="Linux's /proc")
+def test_the_worker_shares_what_the_launcher_loaded(tmp_path):
+    port = free_port()
+    env = site_env(
+        url=f"http://127.0.0.1:{port}",
+        database=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        mail_port=free_port(),
+        static_root=tmp_path / "static",
+    )
+    web = start_web(env, port, tmp_path)
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}", [web])
+        supervisor = web.process.pid
+        [worker] = Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()
+        memory = memory_kb(worker)
+    finally:
+        web.stop()
+
+    # Forked from the loaded supervisor, the worker shares most of what it holds. Run as plain
+    # granian it imported Django itself: about 6 MB shared, 57 MB private.
+    assert memory["Shared_Dirty"] > memory["Private_Dirty"], memory
