@@ -35,7 +35,7 @@ from granian.cli import entrypoint
 # The project's own packages whose modules the web serves; their management commands,
 # migrations and tests are never imported by a request.
 APPS = ("config", "letters", "signatories")
-NOT_SERVED = ("management", "migrations", "demo")
+NOT_SERVED = frozenset({"management", "migrations", "demo"})
 TEMPLATE_SUFFIXES = (".html", ".txt", ".svg", ".xml")
 
 
@@ -69,7 +69,7 @@ def import_served_modules():
     for app in APPS:
         package = import_module(app)
         for module in pkgutil.walk_packages(package.__path__, prefix=f"{app}."):
-            if not set(module.name.split(".")) & set(NOT_SERVED):
+            if NOT_SERVED.isdisjoint(module.name.split(".")):
                 import_module(module.name)
 
 
