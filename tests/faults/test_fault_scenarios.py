@@ -171,6 +171,23 @@ def test_worker_killed_mid_batch_every_email_sent_none_twice(site):
     assert_every_acked_signer_mailed_once(site, load)
 
 
+def test_two_workers_share_a_backlog_every_email_sent_once(site):
+    """Each worker claims batches of queued emails (signatories.tasks.claim_queued_emails):
+    two of them on one backlog must never both take the same email."""
+    site.worker.stop()
+    with SigningLoad(site.url, "pair", threads=6) as load:
+        # More than two batches' worth, so both workers find emails to claim.
+        wait_for(lambda: len(load.acked) >= 120, timeout=60, message="the load signed too little")
+    first = site.start_worker()
+    site.start_worker()
+    try:
+        assert_no_500_and_all_acked_stored(site, load)
+        assert_every_acked_signer_mailed_once(site, load)
+    finally:
+        # One worker, as the other scenarios expect.
+        first.stop()
+
+
 def test_smtp_down_sending_retries_with_backoff_and_signer_can_ask_again(site):
     site.mail.stop()
     worker_log_start = site.worker.log.stat().st_size

@@ -6,13 +6,22 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.mail.backends import locmem
+from django.db import connection, transaction
 from django.tasks import TaskResultStatus
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from config.settings import parse_email_url
+from signatories import emails
 from signatories.models import Level, Signature
-from signatories.tasks import resend_owed_emails, send_signature_email
+from signatories.tasks import (
+    EMAIL_COMMIT_SIZE,
+    resend_owed_emails,
+    roll_up_counts,
+    send_signature_email,
+)
 from tests.builders import make_signature
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +202,138 @@ def test_resent_email_after_a_dead_worker_goes_out_once(letter, database_tasks):
     send_signature_email.call(*args)
 
     assert [m.to for m in mail.outbox] == [[signature.email]]
+
+
+# Batches: a worker running one email task sends the emails queued behind it in the same
+# transaction (signatories.tasks.EMAIL_BATCH_SIZE).
+
+
+def run_one_task():
+    """What the worker does with the next ready task: claim it, run it, record its outcome
+    (django_tasks_db's db_worker loop, less its closing of the test's database connection)."""
+    worker = Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=1,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+    with transaction.atomic():
+        task_result = DBTaskResult.objects.ready().get_locked()
+        task_result.claim(worker.worker_id)
+    worker.run_task(task_result)
+
+
+def status_of(task_result):
+    return DBTaskResult.objects.get(pk=task_result.id).status
+
+
+def test_one_task_sends_the_emails_queued_behind_it_and_finishes_their_tasks(
+    letter, database_tasks
+):
+    pending = [make_signature(letter, level=Level.PENDING, emails_requested=1) for _ in range(3)]
+    confirmed = make_signature(letter, emails_requested=2, emails_sent=1)
+    tasks = [send_signature_email.enqueue(s.pk, 1, "en") for s in pending]
+    tasks.append(send_signature_email.enqueue(confirmed.pk, 2, "en", manage=True))
+    later = send_signature_email.using(run_after=timezone.now() + timedelta(minutes=5)).enqueue(
+        make_signature(letter, level=Level.PENDING, emails_requested=1).pk, 1, "en"
+    )
+    other = roll_up_counts.enqueue()
+
+    run_one_task()
+
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert sorted(by_address) == sorted(s.email for s in [*pending, confirmed])
+    assert "/confirm/" in by_address[pending[0].email].body
+    assert "/manage/" in by_address[confirmed.email].body
+    assert [status_of(t) for t in tasks] == [TaskResultStatus.SUCCESSFUL] * 4
+    # A task deferred to later and a task of another kind are left to run in their turn.
+    assert status_of(later) == status_of(other) == TaskResultStatus.READY
+    assert [s.emails_sent for s in Signature.objects.filter(pk__in=[s.pk for s in pending])] == [
+        1
+    ] * 3
+    confirmed.refresh_from_db()
+    assert confirmed.emails_sent == 2
+
+
+def test_a_batch_costs_queries_per_group_of_emails_not_per_email(letter, database_tasks):
+    def queries_for(emails):
+        for _ in range(emails):
+            signature = make_signature(letter, level=Level.PENDING, emails_requested=1)
+            send_signature_email.enqueue(signature.pk, 1, "en")
+        first = DBTaskResult.objects.ready().first()
+        DBTaskResult.objects.filter(pk=first.pk).update(status=TaskResultStatus.RUNNING)
+        with CaptureQueriesContext(connection) as queries:
+            send_signature_email.call(*first.args_kwargs["args"])
+        return len(queries)
+
+    mail.outbox.clear()
+    two = queries_for(2)
+    one_group = queries_for(EMAIL_COMMIT_SIZE)
+    two_groups = queries_for(2 * EMAIL_COMMIT_SIZE)
+
+    assert len(mail.outbox) == 2 + 3 * EMAIL_COMMIT_SIZE
+    assert two == one_group
+    # A group: its locking read, the UPDATE of its signatures and the one of its task rows, and
+    # the savepoint the test's own transaction puts around it.
+    assert two_groups - one_group == 5
+
+
+def test_an_email_that_fails_in_a_batch_fails_its_own_task_only(
+    letter, database_tasks, monkeypatch
+):
+    good = make_signature(letter, level=Level.PENDING, emails_requested=1)
+    bad = make_signature(letter, level=Level.PENDING, emails_requested=1)
+    also_good = make_signature(letter, level=Level.PENDING, emails_requested=1)
+    tasks = [send_signature_email.enqueue(s.pk, 1, "en") for s in (good, bad, also_good)]
+    send_confirmation = emails.send_confirmation
+
+    def broken_for_bad(signature, **kwargs):
+        if signature.pk == bad.pk:
+            raise ValueError("cannot render this one")
+        send_confirmation(signature, **kwargs)
+
+    monkeypatch.setattr(emails, "send_confirmation", broken_for_bad)
+
+    run_one_task()
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([good.email, also_good.email])
+    failed = DBTaskResult.objects.get(pk=tasks[1].id)
+    assert failed.status == TaskResultStatus.FAILED
+    assert failed.exception_class_path == "builtins.ValueError"
+    assert [status_of(tasks[0]), status_of(tasks[2])] == [TaskResultStatus.SUCCESSFUL] * 2
+    bad.refresh_from_db()
+    assert (bad.emails_requested, bad.emails_sent) == (1, 0)
+
+
+def test_mail_server_down_during_a_batch_schedules_each_email_its_own_retry(
+    letter, database_tasks, smtp_down
+):
+    signatures = [make_signature(letter, level=Level.PENDING, emails_requested=1) for _ in range(3)]
+    tasks = [send_signature_email.enqueue(s.pk, 1, "en") for s in signatures]
+
+    run_one_task()
+
+    assert sorted(args for args, _ in queued_sends()) == sorted(
+        [s.pk, 1, "en", 2] for s in signatures
+    )
+    assert [status_of(t) for t in tasks] == [TaskResultStatus.SUCCESSFUL] * 3
+    assert set(Signature.objects.values_list("emails_sent", flat=True)) == {0}
+
+
+def test_a_claimed_task_with_arguments_the_task_does_not_take_fails_alone(letter, database_tasks):
+    signature = make_signature(letter, level=Level.PENDING, emails_requested=1)
+    first = send_signature_email.enqueue(signature.pk, 1, "en")
+    odd = send_signature_email.enqueue(signature.pk, 1, "en")
+    DBTaskResult.objects.filter(pk=odd.id).update(
+        args_kwargs={"args": [signature.pk], "kwargs": {"colour": "red"}}
+    )
+
+    run_one_task()
+
+    assert [m.to for m in mail.outbox] == [[signature.email]]
+    assert status_of(first) == TaskResultStatus.SUCCESSFUL
+    assert status_of(odd) == TaskResultStatus.FAILED
