@@ -1,6 +1,7 @@
 import inspect
 import logging
 import smtplib
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -18,15 +19,22 @@ from signatories.models import Signature, roll_up
 logger = logging.getLogger(__name__)
 
 
-# A worker running one email task claims the emails queued behind it, this many in all, and sends
-# them EMAIL_COMMIT_SIZE at a time, each group in one transaction: one locking read and one
-# UPDATE of the signatures, and one UPDATE of their task rows. Half of an email's cost as a task
-# of its own was that bookkeeping: `db_worker --batch` draining 1,000 queued confirmation emails
-# took 6.0 ms of its CPU per email one task at a time, 3.1 ms so (README, "Performance"). A group
-# holds its signatures' row locks while it sends, and a worker killed before the group commits
-# leaves its emails to be sent again (with the same Message-IDs), so groups are kept small.
+# A worker running one email task sends the emails queued behind it along with it, in groups of
+# EMAIL_GROUP_SIZE. Each group is claimed as the worker claims a task, then sent in one
+# transaction: one locking read and one UPDATE of the signatures, one UPDATE of the task rows.
+# Half of an email's cost as a task of its own was that bookkeeping: `db_worker --batch` draining
+# 1,000 queued confirmation emails took 6.0 ms of its CPU per email one task at a time, 2.6-2.7
+# ms in groups (README, "Performance"). A group holds its signatures' row locks while it sends,
+# and a worker killed before the group commits leaves its emails to be sent again (with the same
+# Message-IDs), so groups are small. The task takes no more groups after EMAIL_BATCH_SIZE emails
+# or EMAIL_BATCH_SECONDS: the worker stops only between tasks, and other tasks wait behind it.
+EMAIL_GROUP_SIZE = 10
 EMAIL_BATCH_SIZE = 50
-EMAIL_COMMIT_SIZE = 10
+EMAIL_BATCH_SECONDS = 5
+
+# Errors that say the mail server cannot be reached at all, rather than that it would not take
+# one message: the rest of the group is not tried (each try could wait out the SMTP timeout).
+MAIL_SERVER_UNREACHABLE = (OSError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,28 +61,62 @@ def send_signature_email(
     twice, or after a later request was already served, finds emails_sent caught up and sends
     nothing. `language` is the one the signer was using the site in when they asked.
 
-    With the database queue, the task also claims up to EMAIL_BATCH_SIZE - 1 more email tasks
-    that are ready and sends them EMAIL_COMMIT_SIZE to a transaction (send_emails), finishing
+    With the database queue, the task also claims the email tasks that are ready, a group at a
+    time (claim_queued_emails), and sends each group in one transaction (send_group), finishing
     their task rows itself. This task's own outcome is its own email's: it fails only when that
-    email failed for good.
+    email failed for good, or its group's transaction did.
 
     Delivery is at least once, with an idempotency key: the Message-ID is fixed per request
-    (Signature.email_message_id). The one window for a duplicate is a worker dying between the
-    SMTP server's "250 accepted" and the commit of that email's group; recovery
-    (resend_owed_emails) then sends the group's emails again, with the same Message-IDs.
+    (Signature.email_message_id). The one window for a duplicate is between the SMTP server's
+    "250 accepted" and the commit of that email's group (a worker killed, the database lost);
+    the group's emails are then sent again, with the same Message-IDs.
     """
     running = OwedEmail(signature_id, sequence, language, manage, attempt)
-    claimed = claim_queued_emails(EMAIL_BATCH_SIZE - 1)
-    # A signature's emails in the order they were asked for, as separate tasks would be.
-    batch = sorted([running, *claimed], key=lambda email: email.sequence)
-    failed = {}
-    for start in range(0, len(batch), EMAIL_COMMIT_SIZE):
-        failed |= send_emails(batch[start : start + EMAIL_COMMIT_SIZE])
-    for email in claimed:
-        if email in failed:
-            email.task_row.set_failed(failed[email])
+    group = [running, *claim_queued_emails(EMAIL_GROUP_SIZE - 1)]
+    failed, mail_down = send_group(group)
     if running in failed:
         raise failed[running]
+    sent = len(group)
+    deadline = time.monotonic() + EMAIL_BATCH_SECONDS
+    while (
+        not mail_down
+        and len(group) == EMAIL_GROUP_SIZE
+        and sent < EMAIL_BATCH_SIZE
+        and time.monotonic() < deadline
+    ):
+        try:
+            group = claim_queued_emails(EMAIL_GROUP_SIZE)
+            if not group:
+                return
+            _, mail_down = send_group(group)
+        except Exception:
+            # This task's own email went out with the first group: the failure is a later
+            # group's, whose tasks are back in the queue (send_group) or were never claimed.
+            logger.exception("Sending the emails queued behind this one failed.")
+            return
+        sent += len(group)
+
+
+def send_group(group):
+    """Send `group` (send_emails) and finish its claimed task rows; (failures, mail_down).
+
+    If the group's transaction fails, its claimed tasks go back to the queue, for this or any
+    worker to send, and the error is raised. Should that fail too (the database gone), they stay
+    marked running, for resend_owed_emails.
+    """
+    claimed = [email.task_row.pk for email in group if email.task_row is not None]
+    try:
+        # A signature's emails in the order they were asked for, as separate tasks would be.
+        failed, mail_down = send_emails(sorted(group, key=lambda email: email.sequence))
+    except Exception:
+        DBTaskResult.objects.filter(pk__in=claimed, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.READY, started_at=None
+        )
+        raise
+    for email, error in failed.items():
+        if email.task_row is not None:
+            email.task_row.set_failed(error)
+    return failed, mail_down
 
 
 # send_signature_email's parameters, to read a claimed task's arguments as the worker would.
@@ -121,13 +163,14 @@ def claim_queued_emails(limit):
 def send_emails(group):
     """Send each email of `group` that its signature still owes, in one transaction.
 
-    Returns {email: error} for those that failed for good. The rest are done: sent, found
-    already sent, refused by the mail server for good, or queued again to retry later.
+    Returns ({email: error} for those that failed for good, the error that found the mail
+    server unreachable or None). The rest are done: sent, found already sent, refused by the
+    mail server for good, or queued again to be tried later.
     """
-    failed = {}
+    failed, mail_down = {}, None
     # The row locks make a second worker sending the same email wait, then see emails_sent
     # already advanced, instead of sending it twice.
-    with transaction.atomic():
+    with transaction.atomic(using=router.db_for_write(Signature)):
         signatures = (
             Signature.objects.live()
             .select_for_update(of=("self",))
@@ -140,29 +183,36 @@ def send_emails(group):
             if signature is None or signature.emails_sent >= email.sequence:
                 continue
             try:
+                if mail_down is not None:
+                    # Not tried: the server was unreachable for an email of this group a moment
+                    # ago. It is retried as if it had failed the same way.
+                    raise mail_down
                 send_one(signature, email)
             except smtplib.SMTPRecipientsRefused:
                 # The server refused the address for good (5xx): trying again cannot help. The
-                # owed email is settled as undeliverable, so recovery does not try it again.
+                # owed email is settled as undeliverable (below), so recovery leaves it too.
                 logger.warning("Signature %s: the SMTP server refused its address.", signature.pk)
             except (smtplib.SMTPException, OSError) as error:
                 # The mail server is down, unreachable or busy: try again later, a bounded
                 # number of times with growing delays. After the last one the email is still
                 # owed, and the signer's "send it again" (signing again) or resend_owed_emails
                 # tries once more.
-                if not retry_email_later(email):
+                if isinstance(error, MAIL_SERVER_UNREACHABLE):
+                    mail_down = error
+                if not retry_email_later(email, error):
                     failed[email] = error
                 continue
             except Exception as error:
                 # A fault of this one email (a template that cannot render it, say) fails its
-                # own task, not the batch; the email stays owed.
+                # own task, not the group; the email stays owed.
                 logger.exception("Signature %s: email %s failed.", signature.pk, email.sequence)
                 failed[email] = error
                 continue
             signature.emails_sent = email.sequence
             advanced[signature.pk] = signature
         Signature.objects.bulk_update(advanced.values(), ["emails_sent"])
-        # The claimed tasks are finished in the same commit as the emails they sent.
+        # The claimed tasks are finished in the same commit as the emails they sent (both are
+        # written to the default database: config.db_router).
         DBTaskResult.objects.filter(
             pk__in=[email.task_row.pk for email in group if email.task_row and email not in failed]
         ).update(
@@ -172,7 +222,7 @@ def send_emails(group):
             exception_class_path="",
             traceback="",
         )
-    return failed
+    return failed, mail_down
 
 
 def send_one(signature, email):
@@ -186,7 +236,7 @@ def send_one(signature, email):
             emails.send_already_signed(signature, headers=headers)
 
 
-def retry_email_later(email):
+def retry_email_later(email, error):
     """Queue the next attempt at `email` after this one's delay; False when there is none left."""
     delays = settings.EMAIL_RETRY_DELAYS_SECONDS
     # The in-process backend (development, tests) cannot run a task later.
@@ -199,7 +249,7 @@ def retry_email_later(email):
         email.sequence,
         email.attempt,
         run_after.isoformat(),
-        exc_info=True,
+        exc_info=error,
     )
     send_signature_email.using(run_after=run_after).enqueue(
         email.signature_id,

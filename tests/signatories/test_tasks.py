@@ -6,18 +6,21 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.mail.backends import locmem
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
+from django.db.models import QuerySet
 from django.tasks import TaskResultStatus
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+import config.mail
 from config.settings import parse_email_url
 from signatories import emails
 from signatories.models import Level, Signature
 from signatories.tasks import (
-    EMAIL_COMMIT_SIZE,
+    EMAIL_BATCH_SIZE,
+    EMAIL_GROUP_SIZE,
     resend_owed_emails,
     roll_up_counts,
     send_signature_email,
@@ -259,36 +262,136 @@ def test_one_task_sends_the_emails_queued_behind_it_and_finishes_their_tasks(
     assert confirmed.emails_sent == 2
 
 
+def queue_pending(letter, count):
+    """`count` pending signatures, each with its confirmation email queued; their tasks."""
+    return [
+        send_signature_email.enqueue(
+            make_signature(letter, level=Level.PENDING, emails_requested=1).pk, 1, "en"
+        )
+        for _ in range(count)
+    ]
+
+
 def test_a_batch_costs_queries_per_group_of_emails_not_per_email(letter, database_tasks):
     def queries_for(emails):
-        for _ in range(emails):
-            signature = make_signature(letter, level=Level.PENDING, emails_requested=1)
-            send_signature_email.enqueue(signature.pk, 1, "en")
-        first = DBTaskResult.objects.ready().first()
-        DBTaskResult.objects.filter(pk=first.pk).update(status=TaskResultStatus.RUNNING)
+        queue_pending(letter, emails)
         with CaptureQueriesContext(connection) as queries:
-            send_signature_email.call(*first.args_kwargs["args"])
+            run_one_task()
+        assert not DBTaskResult.objects.ready().exists()
         return len(queries)
 
-    mail.outbox.clear()
-    two = queries_for(2)
-    one_group = queries_for(EMAIL_COMMIT_SIZE)
-    two_groups = queries_for(2 * EMAIL_COMMIT_SIZE)
+    one, two, three = (queries_for(n * EMAIL_GROUP_SIZE) for n in (1, 2, 3))
 
-    assert len(mail.outbox) == 2 + 3 * EMAIL_COMMIT_SIZE
-    assert two == one_group
-    # A group: its locking read, the UPDATE of its signatures and the one of its task rows, and
-    # the savepoint the test's own transaction puts around it.
-    assert two_groups - one_group == 5
+    assert len(mail.outbox) == 6 * EMAIL_GROUP_SIZE
+    # A further group: its claim (a locking read and an UPDATE), its signatures' locking read and
+    # UPDATE, its task rows' UPDATE, and the savepoints the test's transaction puts around them.
+    assert three - two == two - one <= 10
 
 
-def test_an_email_that_fails_in_a_batch_fails_its_own_task_only(
+def test_a_batch_stops_after_its_size_and_leaves_the_rest_queued(letter, database_tasks):
+    tasks = queue_pending(letter, EMAIL_BATCH_SIZE + 5)
+
+    run_one_task()
+
+    assert len(mail.outbox) == EMAIL_BATCH_SIZE
+    statuses = [status_of(t) for t in tasks]
+    assert statuses.count(TaskResultStatus.SUCCESSFUL) == EMAIL_BATCH_SIZE
+    assert statuses.count(TaskResultStatus.READY) == 5
+
+
+def test_a_signatures_two_emails_in_one_batch_go_out_in_the_order_asked(letter, database_tasks):
+    signature = make_signature(letter, emails_requested=2)
+    # The later request's task happens to be first in the queue.
+    second = send_signature_email.enqueue(signature.pk, 2, "en", manage=True)
+    first = send_signature_email.enqueue(signature.pk, 1, "en")
+
+    run_one_task()
+
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [
+        signature.email_message_id(1),
+        signature.email_message_id(2),
+    ]
+    assert [status_of(first), status_of(second)] == [TaskResultStatus.SUCCESSFUL] * 2
+    signature.refresh_from_db()
+    assert signature.emails_sent == 2
+
+
+def test_claimed_tasks_are_marked_running_while_their_emails_are_sent(
     letter, database_tasks, monkeypatch
 ):
-    good = make_signature(letter, level=Level.PENDING, emails_requested=1)
-    bad = make_signature(letter, level=Level.PENDING, emails_requested=1)
-    also_good = make_signature(letter, level=Level.PENDING, emails_requested=1)
-    tasks = [send_signature_email.enqueue(s.pk, 1, "en") for s in (good, bad, also_good)]
+    tasks = queue_pending(letter, 3)
+    statuses_while_sending = []
+    send_confirmation = emails.send_confirmation
+
+    def watching(signature, **kwargs):
+        statuses_while_sending.append({status_of(t) for t in tasks})
+        send_confirmation(signature, **kwargs)
+
+    monkeypatch.setattr(emails, "send_confirmation", watching)
+
+    run_one_task()
+
+    # All three claimed before the first is sent: a worker killed now leaves them "running",
+    # where resend_owed_emails finds them, and no other worker takes them meanwhile.
+    assert statuses_while_sending == [{TaskResultStatus.RUNNING}] * 3
+    assert {status_of(t) for t in tasks} == {TaskResultStatus.SUCCESSFUL}
+
+
+@pytest.fixture
+def failing_bulk_update(monkeypatch):
+    """Make the `n`th UPDATE of emails_sent fail as a lost database would."""
+    calls = []
+    bulk_update = QuerySet.bulk_update
+
+    def fail_on(n):
+        def maybe_fail(self, objs, fields, **kwargs):
+            calls.append(fields)
+            if len(calls) == n:
+                raise OperationalError("server closed the connection unexpectedly")
+            return bulk_update(self, objs, fields, **kwargs)
+
+        monkeypatch.setattr(QuerySet, "bulk_update", maybe_fail)
+
+    return fail_on
+
+
+def test_a_database_error_in_the_first_group_fails_the_task_and_queues_the_rest_again(
+    letter, database_tasks, failing_bulk_update
+):
+    tasks = queue_pending(letter, 3)
+    failing_bulk_update(1)
+
+    run_one_task()
+
+    assert status_of(tasks[0]) == TaskResultStatus.FAILED
+    assert [status_of(t) for t in tasks[1:]] == [TaskResultStatus.READY] * 2
+    assert set(Signature.objects.values_list("emails_sent", flat=True)) == {0}
+
+
+def test_a_database_error_in_a_later_group_queues_that_group_again(
+    letter, database_tasks, failing_bulk_update
+):
+    tasks = queue_pending(letter, 2 * EMAIL_GROUP_SIZE)
+    failing_bulk_update(2)
+
+    run_one_task()
+
+    first, second = tasks[:EMAIL_GROUP_SIZE], tasks[EMAIL_GROUP_SIZE:]
+    # The running task's own email went out with the first group, which committed.
+    assert {status_of(t) for t in first} == {TaskResultStatus.SUCCESSFUL}
+    assert {status_of(t) for t in second} == {TaskResultStatus.READY}
+    assert sorted(Signature.objects.values_list("emails_sent", flat=True)) == (
+        [0] * EMAIL_GROUP_SIZE + [1] * EMAIL_GROUP_SIZE
+    )
+
+
+@pytest.mark.parametrize("bad_index", [0, 1], ids=["the running task's", "a claimed task's"])
+def test_an_email_that_fails_in_a_batch_fails_its_own_task_only(
+    letter, database_tasks, monkeypatch, bad_index
+):
+    signatures = [make_signature(letter, level=Level.PENDING, emails_requested=1) for _ in range(3)]
+    tasks = [send_signature_email.enqueue(s.pk, 1, "en") for s in signatures]
+    bad = signatures[bad_index]
     send_confirmation = emails.send_confirmation
 
     def broken_for_bad(signature, **kwargs):
@@ -300,27 +403,69 @@ def test_an_email_that_fails_in_a_batch_fails_its_own_task_only(
 
     run_one_task()
 
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([good.email, also_good.email])
-    failed = DBTaskResult.objects.get(pk=tasks[1].id)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        s.email for s in signatures if s is not bad
+    )
+    failed = DBTaskResult.objects.get(pk=tasks[bad_index].id)
     assert failed.status == TaskResultStatus.FAILED
     assert failed.exception_class_path == "builtins.ValueError"
-    assert [status_of(tasks[0]), status_of(tasks[2])] == [TaskResultStatus.SUCCESSFUL] * 2
+    assert [status_of(t) for i, t in enumerate(tasks) if i != bad_index] == [
+        TaskResultStatus.SUCCESSFUL
+    ] * 2
     bad.refresh_from_db()
     assert (bad.emails_requested, bad.emails_sent) == (1, 0)
 
 
-def test_mail_server_down_during_a_batch_schedules_each_email_its_own_retry(
-    letter, database_tasks, smtp_down
+def test_an_address_refused_in_a_batch_is_settled_and_the_others_sent(
+    letter, database_tasks, monkeypatch
 ):
     signatures = [make_signature(letter, level=Level.PENDING, emails_requested=1) for _ in range(3)]
     tasks = [send_signature_email.enqueue(s.pk, 1, "en") for s in signatures]
+    refused = signatures[1].email
+    send_messages = locmem.EmailBackend.send_messages
+
+    def refuse_one(self, messages):
+        if messages[0].to == [refused]:
+            raise smtplib.SMTPRecipientsRefused({refused: (550, b"No such user")})
+        return send_messages(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", refuse_one)
 
     run_one_task()
 
-    assert sorted(args for args, _ in queued_sends()) == sorted(
-        [s.pk, 1, "en", 2] for s in signatures
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        s.email for s in signatures if s.email != refused
     )
-    assert [status_of(t) for t in tasks] == [TaskResultStatus.SUCCESSFUL] * 3
+    assert queued_sends() == []
+    assert {status_of(t) for t in tasks} == {TaskResultStatus.SUCCESSFUL}
+    assert set(Signature.objects.values_list("emails_sent", flat=True)) == {1}
+
+
+def test_mail_server_down_during_a_batch_schedules_each_email_its_own_retry(
+    letter, database_tasks, monkeypatch
+):
+    tasks = queue_pending(letter, EMAIL_GROUP_SIZE + 3)
+    tries = []
+
+    def unreachable(message):
+        tries.append(message)
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(config.mail, "send", unreachable)
+
+    run_one_task()
+
+    # One try for the group: the server was unreachable, so the others were not tried (each
+    # could have waited out the SMTP timeout), and no further group was claimed.
+    assert len(tries) == 1
+    group, rest = tasks[:EMAIL_GROUP_SIZE], tasks[EMAIL_GROUP_SIZE:]
+    assert {status_of(t) for t in group} == {TaskResultStatus.SUCCESSFUL}
+    assert {status_of(t) for t in rest} == {TaskResultStatus.READY}
+    # A retry carries its attempt number; the group's own tasks and the rest's do not.
+    retries = [args for args, _ in queued_sends() if len(args) == 4]
+    assert sorted(retries) == sorted(
+        [DBTaskResult.objects.get(pk=t.id).args_kwargs["args"][0], 1, "en", 2] for t in group
+    )
     assert set(Signature.objects.values_list("emails_sent", flat=True)) == {0}
 
 
