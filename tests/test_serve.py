@@ -23,7 +23,27 @@ preload()
 from django.db import connections
 from django.template import engines
 loader = engines["django"].engine.template_loaders[0]
+
+# Is obj's reference count the same after three more references to it?
+def count_unchanged(obj):
+    before = sys.getrefcount(obj)
+    references = [obj, obj, obj]
+    return sys.getrefcount(obj) == before
+
+from django.conf import settings
+from django.urls import get_resolver
+from signatories import views
+used_by_requests = {
+    "a view function": views.sign,
+    "its code": views.sign.__code__,
+    "the URL resolver": get_resolver(),
+    "the settings' values": settings._wrapped.__dict__,
+    "a compiled template": loader.get_template("letters/detail.html"),
+    "a module's namespace": vars(views),
+}
 print(json.dumps({
+    "unwritten_counts": {name: count_unchanged(obj) for name, obj in used_by_requests.items()},
+    "new_object_count_unchanged": count_unchanged([]),
     "threads": threading.active_count(),
     "connections": [alias for alias in connections if connections[alias].connection],
     "modules": sorted(sys.modules),
@@ -62,6 +82,15 @@ def test_preload_loads_what_a_request_would_and_leaves_nothing_open():
     assert {"letters/detail.html", "base.html", "emails/confirm-body.txt"} <= set(
         loaded["templates"]
     )
+
+
+def test_preload_leaves_what_requests_use_immortal_so_no_worker_writes_its_count():
+    loaded = preloaded()
+
+    # Immortal (PEP 683): a worker's references to them write nothing to the shared pages.
+    assert loaded["unwritten_counts"] == dict.fromkeys(loaded["unwritten_counts"], True)
+    # What is made after preloading is counted as usual, and freed.
+    assert loaded["new_object_count_unchanged"] is False
 
 
 def test_preload_loads_the_redis_client_without_connecting():
