@@ -117,18 +117,21 @@ def is_immortal(obj):
 
 
 def immortal_count_holds():
-    """Does this interpreter leave IMMORTAL_REFERENCE_COUNT unchanged? Tried on a probe.
+    """Does this interpreter keep IMMORTAL_REFERENCE_COUNT as an immortal object's count?
 
-    The object layout and the count are CPython's own, as of 3.12 and 3.13: the free-threaded
-    build counts references another way, 3.14 keeps flags in the upper half of the field this
-    writes whole, and other implementations have no such field. A newer Python needs this
-    looked at again (and measured) before it is let through.
+    The gate is what makes the write safe: the object layout (the count as the first, whole
+    field) is that of CPython 3.12 and 3.13's default 64-bit build. The free-threaded build
+    counts references another way, a debug build may put other fields first, 3.14 keeps flags
+    in the upper half of the field, and other implementations have no such field; a newer
+    Python needs this looked at again (and measured) before it is let through. The probe then
+    checks that new references leave such a count as it is.
     """
     if (
         sys.implementation.name != "cpython"
         or not (3, 12) <= sys.version_info[:2] <= (3, 13)
         or sys.maxsize < 2**32
         or sysconfig.get_config_var("Py_GIL_DISABLED")
+        or hasattr(sys, "gettotalrefcount")
     ):
         return False
     probe = object()

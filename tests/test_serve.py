@@ -2,17 +2,21 @@
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from config.serve import open_sockets, refuse_open_resources
+from config.serve import immortal_count_holds, immortalize, open_sockets, refuse_open_resources
 from tests.production import free_port, site_env, start_web, wait_until_ready
 
 # Runs preload() in a process of its own: it freezes that process's garbage collector.
@@ -84,6 +88,9 @@ def test_preload_loads_what_a_request_would_and_leaves_nothing_open():
     )
 
 
+@pytest.mark.skipif(
+    not immortal_count_holds(), reason="immortal counts as CPython 3.12 and 3.13 keep them"
+)
 def test_preload_leaves_what_requests_use_immortal_so_no_worker_writes_its_count():
     loaded = preloaded()
 
@@ -91,6 +98,29 @@ def test_preload_leaves_what_requests_use_immortal_so_no_worker_writes_its_count
     assert loaded["unwritten_counts"] == dict.fromkeys(loaded["unwritten_counts"], True)
     # What is made after preloading is counted as usual, and freed.
     assert loaded["new_object_count_unchanged"] is False
+
+
+@pytest.mark.parametrize(
+    "interpreter",
+    [
+        {"version_info": (3, 14, 0)},
+        {"config": {"Py_GIL_DISABLED": 1}},
+        {"debug_build": True},
+    ],
+    ids=["Python 3.14", "free-threaded", "debug build"],
+)
+def test_nothing_is_made_immortal_where_the_count_is_laid_out_otherwise(monkeypatch, interpreter):
+    if "version_info" in interpreter:
+        monkeypatch.setattr(sys, "version_info", interpreter["version_info"])
+    if "config" in interpreter:
+        monkeypatch.setattr(sysconfig, "get_config_var", interpreter["config"].get)
+    if interpreter.get("debug_build"):
+        monkeypatch.setattr(sys, "gettotalrefcount", lambda: 0, raising=False)
+    probe = object()
+    before = sys.getrefcount(probe)
+
+    assert immortalize() == 0
+    assert sys.getrefcount(probe) == before
 
 
 def test_preload_loads_the_redis_client_without_connecting():
@@ -169,3 +199,33 @@ def test_the_worker_shares_what_the_launcher_loaded(tmp_path):
     # Forked from the loaded supervisor, the worker shares most of what it holds. Run as plain
     # granian it imported Django itself: about 6 MB shared, 57 MB private.
     assert memory["Shared_Dirty"] > memory["Private_Dirty"], memory
+
+
+def test_the_launcher_stops_cleanly_after_serving_with_its_objects_immortal(tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = site_env(
+        url=url,
+        database=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        mail_port=free_port(),
+        static_root=tmp_path / "static",
+    )
+    web = start_web(env, port, tmp_path)
+    try:
+        wait_until_ready(url, [web])
+        # Through the middleware, the database and the cache (this site has no static files
+        # collected, so no page with a template).
+        for _ in range(20):
+            for path in ["/healthz", "/readyz"]:
+                urllib.request.urlopen(url + path, timeout=10).close()  # noqa: S310 (ours)
+        # What systemd and docker send to stop it: the supervisor stops its worker, and both
+        # shut their interpreters down with the preloaded objects still immortal.
+        web.process.send_signal(signal.SIGTERM)
+        status = web.process.wait(timeout=30)
+    finally:
+        web.stop()
+
+    output = web.output()
+    assert status == 0, output
+    assert "Fatal Python error" not in output
+    assert "Traceback" not in output
