@@ -2,7 +2,7 @@ import inspect
 import logging
 import smtplib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -47,7 +47,7 @@ class OwedEmail:
     language: str = settings.LANGUAGE_CODE
     manage: bool = False
     attempt: int = 1
-    task_row: DBTaskResult | None = field(default=None, compare=False)
+    task_row: DBTaskResult | None = None
 
 
 @task()
@@ -119,8 +119,18 @@ def send_group(group):
     return failed, mail_down
 
 
-# send_signature_email's parameters, to read a claimed task's arguments as the worker would.
+# send_signature_email's parameters, to read a queued task's arguments as the worker would.
 EMAIL_TASK_PARAMETERS = inspect.signature(send_signature_email.func)
+
+
+def email_task_arguments(args_kwargs):
+    """{parameter: value} of a queued send_signature_email task, defaults included.
+
+    Raises TypeError or KeyError for arguments the task does not take.
+    """
+    bound = EMAIL_TASK_PARAMETERS.bind(*args_kwargs["args"], **args_kwargs["kwargs"])
+    bound.apply_defaults()
+    return bound.arguments
 
 
 def claim_queued_emails(limit):
@@ -149,14 +159,13 @@ def claim_queued_emails(limit):
     emails = []
     for row in rows:
         try:
-            arguments = row.args_kwargs
-            bound = EMAIL_TASK_PARAMETERS.bind(*arguments["args"], **arguments["kwargs"])
+            arguments = email_task_arguments(row.args_kwargs)
         except (TypeError, KeyError) as error:
             # Not arguments this task takes (queued by an older version, say): fail that task
             # alone, as the worker would have.
             row.set_failed(error)
             continue
-        emails.append(OwedEmail(**bound.arguments, task_row=row))
+        emails.append(OwedEmail(**arguments, task_row=row))
     return emails
 
 
@@ -278,10 +287,7 @@ def resend_owed_emails(*, stale_after):
         .exclude(status=TaskResultStatus.RUNNING, started_at__lt=now - stale_after)
         .values_list("args_kwargs", flat=True)
     )
-    busy_ids = {
-        args_kwargs["args"][0] if args_kwargs["args"] else args_kwargs["kwargs"]["signature_id"]
-        for args_kwargs in busy
-    }
+    busy_ids = {email_task_arguments(args_kwargs)["signature_id"] for args_kwargs in busy}
     # Past the confirmation window a link would be dead on arrival, and an address refused
     # for weeks is not worth more tries.
     owed = (
