@@ -209,10 +209,10 @@ def site(fault_site):
     print(fault_site.output())
 
 
-def wait_for(condition, *, timeout, message):
+def wait_for(condition, *, timeout, message, interval=0.2):
     deadline = time.monotonic() + timeout
     while not (result := condition()):
         if time.monotonic() > deadline:
             raise AssertionError(message() if callable(message) else message)
-        time.sleep(0.2)
+        time.sleep(interval)
     return result

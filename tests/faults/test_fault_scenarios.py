@@ -146,14 +146,16 @@ def test_idle_site_serves_the_first_request_after_a_database_restart(site):
 def test_worker_killed_mid_batch_every_email_sent_none_twice(site):
     site.worker.stop()
 
-    with SigningLoad(site.url, "killed") as load:
-        # A backlog of emails builds up while no worker runs.
-        wait_for(lambda: len(load.acked) >= 15, timeout=30, message="the load signed too little")
+    with SigningLoad(site.url, "killed", threads=6) as load:
+        # A backlog of emails builds up while no worker runs: two batches' worth, as a worker
+        # sends a batch of 50 in a fraction of a second and the kill must land in the middle.
+        wait_for(lambda: len(load.acked) >= 100, timeout=60, message="the load signed too little")
         site.start_worker()
         wait_for(
             lambda: len(message_ids_by_recipient(site, "killed")) >= 3,
             timeout=MAIL_TIMEOUT,
             message=lambda: f"the worker sent nothing\n{site.output()}",
+            interval=0.01,
         )
         os.killpg(site.worker.process.pid, signal.SIGKILL)
         site.worker.process.wait(timeout=10)
