@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
-from config.tasks import enqueue_with_transaction
+from config.tasks import create_with_task, enqueue_with_transaction
 from letters.models import AuditEvent, letter_changed
 from signatories.addresses import canonical_email, email_domain
 from signatories.domains import matching_domain, normalise_domain
@@ -170,8 +170,16 @@ class OrganizationDomain(models.Model):
 def organization_for_affiliation(affiliation):
     """The one registry organization whose name or alias is exactly `affiliation`, else None."""
     # One query, a join: each organization appears once, as it holds a folded name only once
-    # (organization_name_unique). Two at most: two mean ambiguous.
-    matches = list(Organization.objects.filter(names__name_folded=fold(affiliation))[:2])
+    # (organization_name_unique). Two at most: two mean ambiguous. Written out, as it runs on
+    # every signature: the ORM took longer to build this join than the database to answer it.
+    matches = list(
+        Organization.objects.raw(
+            "SELECT o.* FROM signatories_organization o"
+            " JOIN signatories_organizationname n ON n.organization_id = o.id"
+            " WHERE n.name_folded = %s LIMIT 2",
+            [fold(affiliation)],
+        )
+    )
     return matches[0] if len(matches) == 1 else None
 
 
@@ -467,31 +475,36 @@ class Signature(models.Model):
         # A new signature is stored already owing its first email: one INSERT and one commit,
         # where counting the request afterwards took an UPDATE and a SELECT more.
         first_email = min(1, settings.MAX_EMAILS_PER_SIGNATURE)
+        signature = cls(
+            letter=letter,
+            revision_id=letter.current_revision_id,
+            **cls.name_fields(name),
+            email=email,
+            email_canonical=canonical,
+            affiliation=affiliation,
+            organization=organization,
+            role=role,
+            comment=comment,
+            public=public,
+            evidence_url=evidence_url,
+            review=Review.REQUESTED if evidence_url else Review.NONE,
+            orcid_id=orcid_id,
+            orcid_employment=orcid_employment,
+            client_ip=client_ip,
+            language=language or letter.language,
+            emails_requested=first_email,
+        )
         try:
-            # A second submission racing this one hits the unique constraint here, inside a
-            # savepoint, and falls through to the existing row instead of failing the request.
-            with transaction.atomic():
-                signature = cls.objects.create(
-                    letter=letter,
-                    revision_id=letter.current_revision_id,
-                    **cls.name_fields(name),
-                    email=email,
-                    email_canonical=canonical,
-                    affiliation=affiliation,
-                    organization=organization,
-                    role=role,
-                    comment=comment,
-                    public=public,
-                    evidence_url=evidence_url,
-                    review=Review.REQUESTED if evidence_url else Review.NONE,
-                    orcid_id=orcid_id,
-                    orcid_employment=orcid_employment,
-                    client_ip=client_ip,
-                    language=language or letter.language,
-                    emails_requested=first_email,
-                )
-                if first_email:
-                    signature.queue_email(first_email)
+            # A second submission racing this one hits the unique constraint here, with nothing
+            # written, and falls through to the existing row instead of failing the request.
+            if first_email:
+                from signatories.tasks import send_signature_email
+
+                args, kwargs = signature.email_arguments(first_email)
+                create_with_task(signature, send_signature_email, *args, **kwargs)
+            else:
+                with transaction.atomic():  # a savepoint when nested, for the same reason
+                    signature.save(force_insert=True)
         except IntegrityError:
             signature = cls.objects.live().get(letter=letter, email_canonical=canonical)
             signature.request_email()
@@ -530,10 +543,16 @@ class Signature(models.Model):
         """Send email number `sequence` once the transaction that counted it commits."""
         from signatories.tasks import send_signature_email
 
+        args, kwargs = self.email_arguments(sequence, manage=manage)
+        enqueue_with_transaction(send_signature_email, self.pk, *args, **kwargs)
+
+    def email_arguments(self, sequence, *, manage=False):
+        """send_signature_email's arguments for email `sequence` but the signature's id first:
+        (args, kwargs)."""
         # The email is written in the language the signer is using the site in; the worker that
         # sends it has no request to read that from.
         language = get_language() or settings.LANGUAGE_CODE
-        enqueue_with_transaction(send_signature_email, self.pk, sequence, language, manage=manage)
+        return (sequence, language), {"manage": manage}
 
     @property
     def is_pending(self):
