@@ -453,6 +453,10 @@ except ValueError:
     ) from None
 # A signature gets at most this many emails, so the form cannot be used to spam someone.
 MAX_EMAILS_PER_SIGNATURE = env_int("MAX_EMAILS_PER_SIGNATURE", 5)
+# Fresh links asked for from an expired confirmation link's page, per signature and day. They
+# are not counted against MAX_EMAILS_PER_SIGNATURE: only the signer holds such a link, and
+# anyone who knows the address can use that cap up by signing with it.
+FRESH_LINKS_PER_DAY = env_int("FRESH_LINKS_PER_DAY", 3)
 # Hourly abuse reports (manage.py send_abuse_reports) tell a letter's owners about an hour
 # with at least this many signatures from one client address (an IPv6 /64) or one email
 # domain (shared webmail domains excepted).

@@ -16,6 +16,7 @@ import ipaddress
 import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
@@ -147,6 +148,14 @@ def refusal_reason(letter, client_ip, email, now=None):
         scopes.append((f"domain:{domain}", limits["domain_burst"], limits["domain_daily"]))
     refused_by = first_over_limit(letter.pk, scopes, now)
     return None if refused_by is None else ["address", "domain"][refused_by]
+
+
+def fresh_link_allowed(signature, now=None):
+    """Count a request for a fresh confirmation link; whether it is within FRESH_LINKS_PER_DAY."""
+    now = time.time() if now is None else now
+    day = int(now // DAY_SECONDS)
+    key = f"fresh-link:{signature.pk}:{day}"
+    return increment(key, DAY_SECONDS + 5) <= settings.FRESH_LINKS_PER_DAY
 
 
 # The honeypot: a field people never see or reach (signatories/_sign_form.html) that form-filling

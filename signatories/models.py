@@ -61,6 +61,9 @@ class Review(models.TextChoices):
 UNPUBLISHED_REVIEWS = [Review.HELD, Review.FLAGGED, Review.REJECTED]
 QUEUE_REVIEWS = [Review.HELD, Review.FLAGGED, Review.REQUESTED]
 CONFIRM_SALT = "signatories.confirm"
+# emails_requested's column holds no more (PositiveSmallIntegerField): the bound of uncapped
+# requests, which the caller limits far below it.
+MAX_EMAIL_SEQUENCE = 32767
 # Its own salt, so a confirmation link can never be replayed as a manage link or back.
 MANAGE_SALT = "signatories.manage"
 
@@ -364,6 +367,7 @@ class Signature(models.Model):
     # Whether the latest snapshot of the public record lists this signature.
     in_record = models.BooleanField(default=False, editable=False)
     # Emails asked for (by signing again) and actually sent; the gap is what the worker owes.
+    # Each email's number is in its Message-ID.
     emails_requested = models.PositiveSmallIntegerField(default=0)
     emails_sent = models.PositiveSmallIntegerField(default=0)
 
@@ -511,15 +515,18 @@ class Signature(models.Model):
             return signature
         return signature
 
-    def request_email(self, *, manage=False):
+    def request_email(self, *, manage=False, capped=True):
         """Queue this signature's email (confirmation link, or "already signed").
 
         With `manage`, a confirmed signature is sent its manage link instead of "already
         signed" (a pending one still gets its confirmation link: that is what it needs).
 
         The request is counted in the same UPDATE that checks the cap, so no burst of
-        submissions can make us send more than MAX_EMAILS_PER_SIGNATURE.
+        submissions can make us send more than MAX_EMAILS_PER_SIGNATURE. `capped=False` is for
+        a requester who has shown a link we emailed (limited by the caller instead): a stranger
+        who signs with the address five times must not leave its owner unable to confirm.
         """
+        cap = settings.MAX_EMAILS_PER_SIGNATURE if capped else MAX_EMAIL_SEQUENCE
         database = router.db_for_write(Signature)
         # The count and the queued email commit together: no email is owed without its task.
         # No savepoint when nested: nothing here catches an error, and each costs a round trip.
@@ -530,7 +537,7 @@ class Signature(models.Model):
                 cursor.execute(
                     "UPDATE signatories_signature SET emails_requested = emails_requested + 1"
                     " WHERE id = %s AND emails_requested < %s RETURNING emails_requested",
-                    [self.pk, settings.MAX_EMAILS_PER_SIGNATURE],
+                    [self.pk, cap],
                 )
                 row = cursor.fetchone()
             if row is None:

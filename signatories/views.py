@@ -19,7 +19,7 @@ from config.db_router import read_from_replica
 from config.http import allow_any_origin, csrf_by_origin, public_cacheable, shared_page
 from letters.views import letter_to_sign, public_letter, render_letter
 from signatories.forms import SignatoryFilterForm, SignForm, challenge_form
-from signatories.limits import refused
+from signatories.limits import fresh_link_allowed, refused
 from signatories.listing import keyset_page
 from signatories.models import (
     UNPUBLISHED_REVIEWS,
@@ -135,8 +135,10 @@ def confirm(request, slug, token):
             else None
         )
         if request.method == "POST" and signature is not None and signature.is_pending:
-            # The expired page's button asks for a fresh link.
-            signature.request_email()
+            # The expired page's button asks for a fresh link. Only the signer holds this link,
+            # so the cap that strangers can use up does not apply; a daily limit of its own does.
+            if fresh_link_allowed(signature):
+                signature.request_email(capped=False)
             return see_other("signatories:check_email", slug=letter.slug)
         return render_bad_link(request, letter, expired=True, signature=signature)
     except (signing.BadSignature, Signature.DoesNotExist):

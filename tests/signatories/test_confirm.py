@@ -79,6 +79,45 @@ def test_expired_link_gets_a_friendly_page_and_can_ask_for_a_new_one(
     assert Signature.objects.get().level == Level.PENDING
 
 
+def eight_days_later(monkeypatch):
+    eight_days = 8 * 24 * 3600
+    real_time = signing.time.time
+    monkeypatch.setattr(signing.time, "time", lambda: real_time() + eight_days)
+
+
+def test_a_stranger_using_up_the_email_cap_cannot_keep_the_signer_from_a_fresh_link(
+    client, link, settings, monkeypatch
+):
+    settings.MAX_EMAILS_PER_SIGNATURE = 3
+    # Someone who knows the address signs with it again and again, from other addresses.
+    for n in range(4):
+        client.post("/letters/ai-risk/sign/", sign_data(), REMOTE_ADDR=f"198.51.100.{n}")
+    assert len(mail.outbox) == 3
+    eight_days_later(monkeypatch)
+
+    client.post(link)
+
+    assert len(mail.outbox) == 4
+    fresh = emailed_path(mail.outbox[-1])
+    assert mail.outbox[-1].to == [sign_data()["email"]]
+    assert fresh != link
+    response = client.post(fresh)
+    assert response.status_code == 200
+    assert Signature.objects.get().level == Level.CONFIRMED
+
+
+def test_fresh_links_are_limited_per_signature_and_day(client, link, settings, monkeypatch):
+    settings.FRESH_LINKS_PER_DAY = 2
+    eight_days_later(monkeypatch)
+
+    answers = [client.post(link) for _ in range(4)]
+
+    # The same answer every time; only the first two sent anything.
+    assert [answer.status_code for answer in answers] == [303] * 4
+    assert len(mail.outbox) == 1 + 2
+    assert Signature.objects.get().emails_requested == 3
+
+
 @pytest.mark.parametrize(
     "token", ["garbage", "MQ:1xX3lY:forged", signing.dumps("x", salt=CONFIRM_SALT)]
 )
