@@ -109,10 +109,10 @@ def granian(port, env, log_dir, *, workers, blocking_threads, backpressure):
     return Server("granian", command, env, log_dir)
 
 
-# The worker's share of the CPU when the web wants it too: as CPUWeight=10 against the web's
-# 100 in deploy/systemd. Mail then waits for a burst of signers to pass instead of taking
-# half the machine from the pages they are waiting for.
-WORKER_NICE = 10
+# The worker's share of the CPU when the web wants it too: the least there is, as CPUWeight=1
+# in deploy/systemd. Mail then waits for a burst of signers to pass instead of taking CPU from
+# the pages they are waiting for; it still gets what the web leaves idle (docs/deploy.md).
+WORKER_NICE = 19
 
 
 def db_worker(env, log_dir):
