@@ -55,6 +55,10 @@ def create_with_task(obj, task, *args, **kwargs):
             obj.save(force_insert=True, using=using)
             enqueue_with_transaction(task, obj.pk, *args, **kwargs)
         return obj
+    if model._meta.parents:
+        raise TypeError("create_with_task writes one table; save() a model with parents.")
+    # As save() does: refuses an unsaved related object, copies a related object's key.
+    obj._prepare_related_fields_for_save(operation_name="create_with_task")
     queued = queued_task_row(backend, task, (None, *args), kwargs)
     obj_table, obj_columns, obj_fields = insert_columns(model, using)
     task_table, task_columns, task_fields = insert_columns(DBTaskResult, using)

@@ -135,3 +135,15 @@ def test_with_the_immediate_backend_the_task_runs_after_the_commit(
     assert Signature.objects.get().pk == signature.pk
     assert [message.to for message in mailoutbox] == [["ada@example.org"]]
     assert DBTaskResult.objects.count() == 0
+
+
+def test_an_unsaved_related_row_is_refused_before_anything_is_written(letter, database_tasks):
+    from signatories.models import Organization
+
+    signature = new_signature(letter, "ada@example.org", organization=Organization(name="New"))
+
+    with pytest.raises(ValueError, match="unsaved related object 'organization'"):
+        create_with_task(signature, send_signature_email, 1, "en")
+
+    assert Signature.objects.count() == 0
+    assert DBTaskResult.objects.count() == 0
