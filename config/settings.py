@@ -438,6 +438,9 @@ COUNT_CACHE_SECONDS = env_int("COUNT_CACHE_SECONDS", 2)
 # lock held at most SHARED_PAGE_REFRESH_LOCK_SECONDS), so a crowd never renders it all at once.
 SHARED_PAGE_STALE_SECONDS = env_int("SHARED_PAGE_STALE_SECONDS", 30)
 SHARED_PAGE_REFRESH_LOCK_SECONDS = env_int("SHARED_PAGE_REFRESH_LOCK_SECONDS", 10)
+# Each web process keeps a fresh shared copy it has read for up to this long (0: never), within
+# the copy's own fresh time.
+SHARED_PAGE_LOCAL_SECONDS = env_int("SHARED_PAGE_LOCAL_SECONDS", 1)
 
 # Signing: the confirmation link works for this long.
 CONFIRMATION_MAX_AGE_DAYS = env_int("CONFIRMATION_MAX_AGE_DAYS", 7)

@@ -190,6 +190,76 @@ def test_a_copy_is_gone_once_its_stale_time_has_passed(reader, letter, settings)
     assert cache.get(page_key(LIST)) is None
 
 
+# Each process keeps the fresh copies it reads for up to SHARED_PAGE_LOCAL_SECONDS.
+
+
+def replace_copy(path, content):
+    """Change the copy in the shared cache, as another process refreshing it would."""
+    key = page_key(path)
+    _, headers, fresh_until = cache.get(key)
+    cache.set(key, (content, headers, fresh_until), 60)
+
+
+def test_a_process_serves_its_own_copy_for_a_second_then_the_shared_one(
+    reader, letter, settings, monkeypatch
+):
+    settings.SHARED_PAGE_LOCAL_SECONDS = 1
+    now = time.time()
+    monkeypatch.setattr("config.http.time.time", lambda: now)
+    reader.get(LIST)  # renders and shares the copy
+    shared = reader.get(LIST)  # reads it from the shared cache, and keeps it
+
+    replace_copy(LIST, b"refreshed elsewhere")
+    within_the_second = reader.get(LIST)
+    monkeypatch.setattr("config.http.time.time", lambda: now + 1.01)
+    after_it = reader.get(LIST)
+
+    assert within_the_second.content == shared.content
+    assert after_it.content == b"refreshed elsewhere"
+
+
+def test_a_process_never_keeps_a_copy_past_its_fresh_time(reader, letter, settings, monkeypatch):
+    settings.PAGE_CACHE_SECONDS = 1
+    settings.SHARED_PAGE_LOCAL_SECONDS = 10
+    now = time.time()
+    monkeypatch.setattr("config.http.time.time", lambda: now)
+    reader.get(LIST)
+    reader.get(LIST)
+    replace_copy(LIST, b"refreshed elsewhere")
+
+    # Past the copy's own fresh second: the shared cache decides, and one request refreshes.
+    monkeypatch.setattr("config.http.time.time", lambda: now + 1.01)
+    assert cache.add(refresh_lock_key(page_key(LIST)), 1, 10)  # someone else is refreshing
+    stale = reader.get(LIST)
+
+    assert stale.content == b"refreshed elsewhere"
+
+
+def test_without_local_seconds_every_read_goes_to_the_shared_cache(reader, letter, settings):
+    settings.SHARED_PAGE_LOCAL_SECONDS = 0
+    reader.get(LIST)
+    reader.get(LIST)
+
+    replace_copy(LIST, b"refreshed elsewhere")
+
+    assert reader.get(LIST).content == b"refreshed elsewhere"
+
+
+def test_a_process_keeps_a_bounded_number_of_copies(reader, letter, settings):
+    from config.http import SHARED_PAGE_LOCAL_COPIES
+
+    settings.SHARED_PAGE_LOCAL_SECONDS = 60
+    paths = [f"{LIST}?q=name{n}" for n in range(SHARED_PAGE_LOCAL_COPIES + 5)]
+    for path in paths:
+        reader.get(path)
+        reader.get(path)
+
+    middleware = reader.handler._middleware_chain
+    while not hasattr(middleware, "local"):
+        middleware = middleware.get_response
+    assert 0 < len(middleware.local) <= SHARED_PAGE_LOCAL_COPIES
+
+
 # CSRF: the shared page's form has no token; the browser's headers vouch for it instead.
 
 SIGN_FORM = {
