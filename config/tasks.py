@@ -31,7 +31,8 @@ def create_with_task(obj, task, *args, **kwargs):
     """Insert the new `obj` and queue `task(obj.pk, *args, **kwargs)`: both, or neither.
 
     Raises IntegrityError, with nothing written, when `obj` breaks a constraint. Every column
-    is written from `obj`, as save() does: a field's database default (db_default) is not used.
+    is written from `obj`: a database default (db_default), which save() leaves to the
+    database, is not supported.
 
     With the database backend on PostgreSQL, both rows go in one statement, in autocommit when
     the caller has no transaction open. Signing is the site's busiest write: the ORM's two
