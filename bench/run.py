@@ -286,6 +286,8 @@ def merged_halves(halves):
         "duration_us": duration_us,
         "requests_per_s": requests / (duration_us / 1e6),
         "sent": sum(half["sent"] for half in halves),
+        "reused": sum(half["reused"] for half in halves),
+        "waited_for_quiet_s": sum(half["waited_for_quiet_s"] for half in halves),
         "bytes": sum(half["bytes"] for half in halves),
         "p50_us": weighted("p50_us"),
         "p90_us": weighted("p90_us"),

@@ -646,11 +646,13 @@ class Signature(models.Model):
         """Confirm, and email the manage link so the signer keeps it after closing the page.
 
         One transaction: the confirmation, its count change and the queued email commit
-        together, or none of them does.
+        together, or none of them does. Not counted against the cap: the signer has shown a
+        link we sent, and a signature is confirmed once, so a stranger who used the cap up by
+        signing with the address cannot cost the signer this email.
         """
         with transaction.atomic():
             if self.confirm():
-                self.request_email(manage=True)
+                self.request_email(manage=True, capped=False)
 
     def earned_level(self):
         """What the evidence proves: ORCID login, else an institutional email, else the inbox."""

@@ -104,6 +104,10 @@ def test_a_stranger_using_up_the_email_cap_cannot_keep_the_signer_from_a_fresh_l
     response = client.post(fresh)
     assert response.status_code == 200
     assert Signature.objects.get().level == Level.CONFIRMED
+    # The manage link still comes by email, though the cap was used up.
+    assert len(mail.outbox) == 5
+    assert mail.outbox[-1].to == [sign_data()["email"]]
+    assert "/manage/" in mail.outbox[-1].body
 
 
 def test_fresh_links_are_limited_per_signature_and_day(client, link, settings, monkeypatch):
