@@ -62,23 +62,7 @@ def create_with_task(obj, task, *args, **kwargs):
     # As save() does: refuses an unsaved related object, copies a related object's key.
     obj._prepare_related_fields_for_save(operation_name="create_with_task")
     queued = queued_task_row(backend, task, (None, *args), kwargs)
-    obj_table, obj_columns, obj_fields = insert_columns(model, using)
-    task_table, task_columns, task_fields = insert_columns(DBTaskResult, using)
-    # The task's first argument is the new row's key, known only inside the statement.
-    task_values = [
-        "jsonb_set(%s, '{args,0}', to_jsonb(new_row.id))" if field.name == "args_kwargs" else "%s"
-        for field in task_fields
-    ]
-    key = connection.ops.quote_name(model._meta.pk.column)
-    # Only quoted names from the models' metadata are put into the text; every value is a
-    # parameter.
-    statement = (
-        f"WITH new_row AS (INSERT INTO {obj_table} ({obj_columns})"  # noqa: S608
-        f" VALUES ({', '.join(['%s'] * len(obj_fields))}) RETURNING {key} AS id),"
-        f" new_task AS (INSERT INTO {task_table} ({task_columns})"
-        f" SELECT {', '.join(task_values)} FROM new_row)"
-        " SELECT id FROM new_row"
-    )
+    statement, obj_fields, task_fields = insert_with_task_statement(model, DBTaskResult, using)
     # Model.save()'s signals, which the library's own handlers need (one fills run_after).
     for row in (obj, queued):
         pre_save.send(type(row), instance=row, raw=False, using=using, update_fields=None)
@@ -106,8 +90,8 @@ def create_with_task(obj, task, *args, **kwargs):
 def queued_task_row(backend, task, args, kwargs):
     """The unsaved row that django_tasks_db's DatabaseBackend.enqueue() writes for this call.
 
-    tests/test_tasks.py compares it with the row the library writes, so that a new version of
-    the library that writes another one fails the tests rather than the worker.
+    tests/test_create_with_task.py compares it with the row the library writes, so that a new
+    version of the library that writes another one fails the tests rather than the worker.
     """
     from django_tasks_db.compat import normalize_json
     from django_tasks_db.models import DBTaskResult
@@ -128,19 +112,37 @@ AUTO_FIELDS = (AutoField, BigAutoField, SmallAutoField)
 
 
 @functools.cache
-def insert_columns(model, using):
-    """(quoted table, quoted column list, fields) of an INSERT of one `model` row.
+def insert_with_task_statement(model, task_model, using):
+    """create_with_task's statement for `model` and its parameters' fields, built once.
 
-    Every concrete column but a key the database numbers, as Django's own INSERT.
+    Every concrete column but a key the database numbers, as Django's own INSERT. Only quoted
+    names from the models' metadata are put into the text; every value is a parameter.
     """
-    fields = [
-        field
-        for field in model._meta.local_concrete_fields
-        if not isinstance(field, AUTO_FIELDS) and not field.generated
-    ]
     quote = connections[using].ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    return quote(model._meta.db_table), columns, fields
+
+    def insert(model):
+        fields = [
+            field
+            for field in model._meta.local_concrete_fields
+            if not isinstance(field, AUTO_FIELDS) and not field.generated
+        ]
+        columns = ", ".join(quote(field.column) for field in fields)
+        return f"INSERT INTO {quote(model._meta.db_table)} ({columns})", fields
+
+    row_insert, row_fields = insert(model)
+    task_insert, task_fields = insert(task_model)
+    # The task's first argument is the new row's key, known only inside the statement.
+    task_values = [
+        "jsonb_set(%s, '{args,0}', to_jsonb(new_row.id))" if field.name == "args_kwargs" else "%s"
+        for field in task_fields
+    ]
+    statement = (
+        f"WITH new_row AS ({row_insert} VALUES ({', '.join(['%s'] * len(row_fields))})"  # noqa: S608
+        f" RETURNING {quote(model._meta.pk.column)} AS id),"
+        f" new_task AS ({task_insert} SELECT {', '.join(task_values)} FROM new_row)"
+        " SELECT id FROM new_row"
+    )
+    return statement, row_fields, task_fields
 
 
 def insert_values(obj, fields, connection):
