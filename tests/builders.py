@@ -28,12 +28,21 @@ def make_letter(
     return letter
 
 
-def make_signature(letter, *, name=None, email=None, level=Level.CONFIRMED, public=True, **fields):
+def make_signature(letter, **fields):
+    signature = build_signature(letter, **fields)
+    signature.save(force_insert=True)
+    # Counted as the site counts: a change appended with the row.
+    CountDelta.record(letter.pk, None, signature.counted_level)
+    return signature
+
+
+def build_signature(letter, *, name=None, email=None, level=Level.CONFIRMED, public=True, **fields):
+    """An unsaved signature on `letter`, with a fresh name and address unless given."""
     n = next(_counter)
     email = email or f"signer{n}@example.org"
     name = name or f"Signer Number{n}"
     confirmed_at = None if level == Level.PENDING else fields.pop("confirmed_at", timezone.now())
-    signature = Signature.objects.create(
+    return Signature(
         letter=letter,
         revision=letter.current_revision,
         **Signature.name_fields(name),
@@ -46,9 +55,6 @@ def make_signature(letter, *, name=None, email=None, level=Level.CONFIRMED, publ
         public=public,
         **fields,
     )
-    # Counted as the site counts: a change appended with the row.
-    CountDelta.record(letter.pk, None, signature.counted_level)
-    return signature
 
 
 def make_organization(

@@ -10,8 +10,9 @@ from django.tasks.signals import task_enqueued
 from django_tasks_db.models import DBTaskResult
 
 from config.tasks import create_with_task
-from signatories.models import Signature
+from signatories.models import Level, Signature
 from signatories.tasks import send_signature_email
+from tests.builders import build_signature
 
 
 @pytest.fixture
@@ -20,14 +21,11 @@ def database_tasks(settings):
 
 
 def new_signature(letter, email, **fields):
-    return Signature(
-        letter=letter,
-        revision_id=letter.current_revision_id,
-        **Signature.name_fields("Ada Lovelace"),
+    return build_signature(
+        letter,
+        name="Ada Lovelace",
         email=email,
-        email_canonical=email,
-        affiliation="Analytical Engines Ltd",
-        role="Mathematician",
+        level=Level.PENDING,
         client_ip="192.0.2.7",
         language="en",
         emails_requested=1,
