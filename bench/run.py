@@ -176,6 +176,7 @@ def main():
         # tokens it signs are ones they accept.
         os.environ.update(production | {"LOG_LEVEL": "WARNING"})
         prepared = prepare(args, tmp, stamp)
+        stack.compile_bytecode()
         import data
 
         web_env = stack.clean_env(

@@ -28,6 +28,25 @@ def free_port():
         return sock.getsockname()[1]
 
 
+# What the servers import from the project (the rest is tests, tools and the bench itself).
+PROJECT_PACKAGES = ("config", "letters", "signatories")
+
+
+def compile_bytecode():
+    """Compile the environment's and the project's modules, as a deployment does at install
+    (`uv sync --compile-bytecode`, docs/deploy.md).
+
+    A server that compiles its modules on import instead keeps the compiler's leftovers in its
+    heap: on a new checkout the three web processes measured 147 MB of PSS during the CSV
+    stream against 130 MB with the .pyc files in place (and 162 MB after a full load). A second
+    run finds them written and compiles nothing.
+    """
+    import sysconfig
+
+    paths = [sysconfig.get_paths()["purelib"], *(str(BASE_DIR / p) for p in PROJECT_PACKAGES)]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", *paths], check=True)
+
+
 def clean_env(variables):
     env = {name: os.environ[name] for name in INHERITED_VARIABLES if name in os.environ}
     return env | {"PYTHONUNBUFFERED": "1"} | variables
