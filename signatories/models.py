@@ -11,7 +11,12 @@ from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
-from config.tasks import create_with_task, enqueue_with_transaction
+from config.tasks import (
+    create_with_task,
+    enqueue_with_transaction,
+    in_one_statement,
+    update_with_task,
+)
 from letters.models import AuditEvent, letter_changed
 from signatories.addresses import canonical_email, email_domain
 from signatories.domains import matching_domain, normalise_domain
@@ -189,6 +194,18 @@ def organization_for_affiliation(affiliation):
 # The rows a public list can show (SignatureQuerySet.listed narrows them further): the condition
 # of the partial indexes that serve the lists.
 LISTED_CANDIDATES = Q(public=True, withdrawn_at__isnull=True) & ~Q(level="pending")
+
+
+def counted_level(level, review, withdrawn_at, hidden_at):
+    """The level a signature in this state is counted at, or None when it does not count."""
+    if (
+        level in COUNTED_LEVELS
+        and review not in UNPUBLISHED_REVIEWS
+        and withdrawn_at is None
+        and hidden_at is None
+    ):
+        return level
+    return None
 
 
 class SignatureQuerySet(models.QuerySet):
@@ -574,14 +591,7 @@ class Signature(models.Model):
     @property
     def counted_level(self):
         """The level this signature is counted at, or None when it does not count."""
-        if (
-            self.level in COUNTED_LEVELS
-            and self.review not in UNPUBLISHED_REVIEWS
-            and self.withdrawn_at is None
-            and self.hidden_at is None
-        ):
-            return self.level
-        return None
+        return counted_level(self.level, self.review, self.withdrawn_at, self.hidden_at)
 
     def is_listed_on(self, letter):
         """Is this signature shown by name on `letter`? As SignatureQuerySet.listed(letter)."""
@@ -619,14 +629,10 @@ class Signature(models.Model):
         letter_changed(self.letter_id)
         return True
 
-    def confirm(self):
-        """Mark the email as confirmed at the level it earns. False when it already was.
-
-        A name that matches a notable or verified signatory of the same letter is held for
-        the organizers instead of published.
-        """
-        now = timezone.now()
-        changes = {"level": self.earned_level(), "confirmed_at": now}
+    def confirmation_changes(self):
+        """What confirming writes: the level the evidence earns and the time, and a hold for
+        the organizers when the name matches a notable or verified signatory of the letter."""
+        changes = {"level": self.earned_level(), "confirmed_at": timezone.now()}
         original = self.impersonated_signature()
         if original is not None:
             kind = (
@@ -640,19 +646,71 @@ class Signature(models.Model):
                 "review": Review.HELD,
                 "hold_reason": f"Name matches {original.name}, {kind}.",
             }
-        return self.change_state(changes, level=Level.PENDING)
+        return changes
+
+    def confirm(self):
+        """Mark the email as confirmed at the level it earns. False when it already was."""
+        return self.change_state(self.confirmation_changes(), level=Level.PENDING)
 
     def confirm_and_send_manage_link(self):
         """Confirm, and email the manage link so the signer keeps it after closing the page.
 
-        One transaction: the confirmation, its count change and the queued email commit
-        together, or none of them does. Not counted against the cap: the signer has shown a
-        link we sent, and a signature is confirmed once, so a stranger who used the cap up by
-        signing with the address cannot cost the signer this email.
+        The confirmation, its count change and the queued email commit together, or none of
+        them does. Not counted against the cap: the signer has shown a link we sent, and a
+        signature is confirmed once, so a stranger who used the cap up by signing with the
+        address cannot cost the signer this email.
         """
-        with transaction.atomic():
-            if self.confirm():
+        from signatories.tasks import send_signature_email
+
+        changes = self.confirmation_changes()
+        if in_one_statement(Signature, send_signature_email) and self.confirm_in_one_statement(
+            changes, send_signature_email
+        ):
+            return
+        # Anywhere else, or when the row changed since it was read: the general path, which
+        # locks the row and reads what it counts from it.
+        with transaction.atomic():  # the state, its count change and the email, or none
+            if self.change_state(changes, level=Level.PENDING):
                 self.request_email(manage=True, capped=False)
+
+    def confirm_in_one_statement(self, changes, task):
+        """confirm_and_send_manage_link() in one statement, where change_state() and
+        request_email() take nine round trips; False, with nothing written, when the row is no
+        longer as this object read it.
+
+        The count change is worked out here from what this object holds, and the statement
+        writes only if the row still holds it: pending, with the same review, withdrawal and
+        hiding.
+        """
+        after = counted_level(
+            changes["level"], changes.get("review", self.review), self.withdrawn_at, self.hidden_at
+        )
+        args, kwargs = self.email_arguments(None, manage=True)
+        delta = (
+            None if after is None else CountDelta(letter_id=self.letter_id, level=after, delta=1)
+        )
+        sequence = update_with_task(
+            self,
+            changes=changes,
+            where={
+                "level": Level.PENDING,
+                "review": self.review,
+                "withdrawn_at": self.withdrawn_at,
+                "hidden_at": self.hidden_at,
+            },
+            counter="emails_requested",
+            below=MAX_EMAIL_SEQUENCE,
+            task=task,
+            task_args=args[1:],
+            task_kwargs=kwargs,
+            also=delta,
+        )
+        if sequence is None:
+            return False
+        if after is not None:
+            transaction.on_commit(schedule_roll_up)
+        letter_changed(self.letter_id)
+        return True
 
     def earned_level(self):
         """What the evidence proves: ORCID login, else an institutional email, else the inbox."""
