@@ -68,13 +68,18 @@ def create_with_task(obj, task, *args, **kwargs):
     # As save() does: refuses an unsaved related object, copies a related object's key.
     obj._prepare_related_fields_for_save(operation_name="create_with_task")
     queued = queued_task_row(task, (None, *args), kwargs)
-    statement, obj_fields, task_fields = insert_with_task_statement(model, type(queued), using)
     # Model.save()'s signals, which the library's own handlers need (one fills run_after).
     for row in (obj, queued):
         pre_save.send(type(row), instance=row, raw=False, using=using, update_fields=None)
-    params = insert_values(obj, obj_fields, connection) + insert_values(
-        queued, task_fields, connection
+    obj_values = insert_values(obj, insert_clause(model, using)[1], connection)
+    task_values = insert_values(queued, insert_clause(type(queued), using)[1], connection)
+    # A None is written as NULL in the text: psycopg keeps its parsing of a statement only for
+    # 50 parameters or fewer, and a signature and its task have 52 columns. Parsing the text
+    # again took 0.12 ms of each signing request.
+    statement = insert_with_task_statement(
+        model, type(queued), using, nulls(obj_values), nulls(task_values)
     )
+    params = [value for value in obj_values + task_values if value is not None]
     with connection.cursor() as cursor:
         if connection.in_atomic_block:
             # A savepoint: a refused row would otherwise abort the caller's transaction.
@@ -96,19 +101,28 @@ def update_with_task(
     """In one statement: apply `changes` to `obj`'s row and add one to its `counter` column if
     the row still matches `where` and the counter is below `below`; queue
     `task(obj.pk, the counter's new value, *task_args, **task_kwargs)`; and insert `also`, an
-    unsaved row, when given. All of it, or nothing when the row no longer matched.
+    unsaved row of a model without parents, when given. All of it, or nothing.
 
     For the database backend on PostgreSQL (in_one_statement(), which the caller checks).
-    `changes` and `where` map field names to values; None in `where` is IS NULL. Returns the
-    counter's new value, or None when nothing was written. Like QuerySet.update() it sends no
-    signals for `obj`; the task's row and `also` get Model.save()'s.
+    `changes` and `where` map field names to plain values (a related row by its attname,
+    `reviewed_by_id`, not the object); None in `where` is IS NULL; `changes` may not set the
+    counter. Returns the counter's new value, or None when nothing was written: the row no
+    longer matches `where`, or its counter has reached `below`. Like QuerySet.update() it sends
+    no signals for `obj`; the task's row and `also` get Model.save()'s, and `also` its key.
     """
+    if counter in changes:
+        raise ValueError("update_with_task adds one to the counter; changes may not set it.")
     model = type(obj)
     using = router.db_for_write(model)
     connection = connections[using]
     meta = model._meta
     queued = queued_task_row(task, (obj.pk, None, *task_args), task_kwargs or {})
-    rows = [queued] if also is None else [also, queued]
+    rows = [queued]
+    if also is not None:
+        if also._meta.parents:
+            raise TypeError("update_with_task inserts into one table; `also` has parents.")
+        also._prepare_related_fields_for_save(operation_name="update_with_task")
+        rows.insert(0, also)
     for row in rows:
         pre_save.send(type(row), instance=row, raw=False, using=using, update_fields=None)
     statement = update_with_task_statement(
@@ -141,6 +155,8 @@ def update_with_task(
         setattr(obj, name, value)
     setattr(obj, counter, found[0])
     queued.args_kwargs["args"][1] = found[0]
+    if also is not None:
+        also.pk = found[1]
     for row in rows:
         saved(row, using)
     task_enqueued.send(type(task.get_backend()), task_result=queued.task_result)
@@ -197,30 +213,40 @@ def insert_clause(model, using):
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns})", fields
 
 
-def task_values(task_fields, argument, source):
-    """The SELECT list of a task row whose argument number `argument` is `source` (SQL)."""
+def nulls(values):
+    """Which of `values` are None, as a statement's shape: see value_list()."""
+    return tuple(value is None for value in values)
+
+
+def value_list(fields, nulls=None, *, argument=None, source=None):
+    """The values of an INSERT's row, a placeholder for each field, or NULL where `nulls` says
+    the value is None (and no parameter is passed). With `argument`, the task's args_kwargs gets
+    `source` (SQL) as its argument number `argument`: a value known only inside the statement.
+    """
+    nulls = nulls or (False,) * len(fields)
     return ", ".join(
-        f"jsonb_set(%s, '{{args,{argument}}}', to_jsonb({source}))"
-        if field.name == "args_kwargs"
+        "NULL"
+        if is_null
+        else f"jsonb_set(%s, '{{args,{argument}}}', to_jsonb({source}))"
+        if argument is not None and field.name == "args_kwargs"
         else "%s"
-        for field in task_fields
+        for field, is_null in zip(fields, nulls, strict=True)
     )
 
 
 @functools.cache
-def insert_with_task_statement(model, task_model, using):
-    """create_with_task's statement for `model` and its parameters' fields, built once."""
+def insert_with_task_statement(model, task_model, using, obj_nulls, task_nulls):
+    """create_with_task's statement for `model`, built once per shape (which values are None)."""
     quote = connections[using].ops.quote_name
     row_insert, row_fields = insert_clause(model, using)
     task_insert, task_fields = insert_clause(task_model, using)
-    statement = (
-        f"WITH new_row AS ({row_insert} VALUES ({', '.join(['%s'] * len(row_fields))})"  # noqa: S608
+    # The task's first argument is the new row's key, known only inside the statement.
+    task_row = value_list(task_fields, task_nulls, argument=0, source="new_row.id")
+    return (
+        f"WITH new_row AS ({row_insert} VALUES ({value_list(row_fields, obj_nulls)})"  # noqa: S608
         f" RETURNING {quote(model._meta.pk.column)} AS id),"
-        # The task's first argument is the new row's key, known only inside the statement.
-        f" new_task AS ({task_insert} SELECT {task_values(task_fields, 0, 'new_row.id')}"
-        " FROM new_row) SELECT id FROM new_row"
+        f" new_task AS ({task_insert} SELECT {task_row} FROM new_row) SELECT id FROM new_row"
     )
-    return statement, row_fields, task_fields
 
 
 @functools.cache
@@ -250,16 +276,17 @@ def update_with_task_statement(model, changed, conditions, counter, also_model, 
     if also_model is not None:
         also_insert, also_fields = insert_clause(also_model, using)
         parts.append(
-            f"also AS ({also_insert} SELECT {', '.join(['%s'] * len(also_fields))}"  # noqa: S608
-            " FROM changed)"
+            f"also AS ({also_insert} SELECT {value_list(also_fields)} FROM changed"  # noqa: S608
+            f" RETURNING {quote(also_model._meta.pk.column)} AS id)"
         )
     task_insert, task_fields = insert_clause(task_model, using)
     # The task's second argument is the counter's new value, known only inside the statement.
     parts.append(
-        f"new_task AS ({task_insert} SELECT {task_values(task_fields, 1, 'changed.counter')}"  # noqa: S608
-        " FROM changed)"
+        f"new_task AS ({task_insert}"  # noqa: S608
+        f" SELECT {value_list(task_fields, argument=1, source='changed.counter')} FROM changed)"
     )
-    return ", ".join(parts) + " SELECT counter FROM changed"  # noqa: S608
+    also_key = ", (SELECT id FROM also)" if also_model is not None else ""
+    return ", ".join(parts) + f" SELECT counter{also_key} FROM changed"  # noqa: S608
 
 
 def insert_values(obj, fields, connection):

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from config.tasks import update_with_task
 from signatories.models import CountDelta, Level, Review, Signature
+from signatories.tasks import send_signature_email
 from tests.builders import make_signature
 
 pytestmark = [
@@ -156,3 +158,37 @@ def test_the_enqueued_signal_names_the_manage_link(letter):
 
     [task] = DBTaskResult.objects.all()
     assert received == [(str(task.pk), [signature.pk, 2, "en"], {"manage": True})]
+
+
+def confirm_with_update(signature, **overrides):
+    """update_with_task() as confirming calls it, with `overrides`."""
+    arguments = {
+        "changes": {"level": Level.CONFIRMED, "confirmed_at": timezone.now()},
+        "where": {"level": Level.PENDING},
+        "counter": "emails_requested",
+        "below": 5,
+        "task": send_signature_email,
+        "task_args": ("en",),
+    }
+    return update_with_task(signature, **arguments | overrides)
+
+
+def test_the_extra_row_gets_its_key_and_the_counter_cannot_be_changed(letter):
+    signature = pending(letter)
+    delta = CountDelta(letter_id=letter.pk, level=Level.CONFIRMED, delta=1)
+
+    sequence = confirm_with_update(signature, also=delta)
+
+    assert sequence == 2
+    assert CountDelta.objects.get(pk=delta.pk).level == Level.CONFIRMED
+    with pytest.raises(ValueError, match="may not set it"):
+        confirm_with_update(signature, changes={"emails_requested": 9})
+
+
+def test_a_counter_at_its_bound_writes_nothing(letter):
+    signature = pending(letter)
+
+    assert confirm_with_update(signature, below=1) is None
+
+    assert Signature.objects.get(pk=signature.pk).level == Level.PENDING
+    assert DBTaskResult.objects.count() == 0
