@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
+from config.queries import CompiledQuery
 from config.tasks import (
     create_with_task,
     enqueue_with_transaction,
@@ -730,20 +731,10 @@ class Signature(models.Model):
 
     def impersonated_signature(self):
         """A published notable or verified signature on this letter with a matching name."""
-        candidates = (
-            Signature.objects.counted()
-            .filter(letter_id=self.letter_id, name_initials_key=name_keys(self.name)[1])
-            .filter(Q(notable=True) | Q(level__in=VERIFIED_LEVELS))
-            .exclude(pk=self.pk)
+        candidates = IMPERSONATION_CANDIDATES(
+            letter_id=self.letter_id, initials=name_keys(self.name)[1], pk=self.pk
         )
-        return next(
-            (
-                c
-                for c in candidates.only("name", "notable", "level")[:50]
-                if names_match(self.name, c.name)
-            ),
-            None,
-        )
+        return next((c for c in candidates if names_match(self.name, c.name)), None)
 
     def decide(self, *, approve, by, reason):
         """An organizer's decision on a signature in the review queue."""
@@ -901,7 +892,27 @@ class Signature(models.Model):
             )
             raise
         # Without its letter: the caller has it already, from the link's own URL.
-        return cls.objects.live().get(pk=pk)
+        found = list(LIVE_SIGNATURE(pk=pk))
+        if not found:
+            raise cls.DoesNotExist("No live signature has this id.")
+        return found[0]
+
+
+# The two queries of every confirmation, compiled once: building them cost the ORM more than
+# running them (config/queries.py).
+LIVE_SIGNATURE = CompiledQuery(lambda pk: Signature.objects.live().filter(pk=pk), pk=int)
+IMPERSONATION_CANDIDATES = CompiledQuery(
+    lambda letter_id, initials, pk: (
+        Signature.objects.counted()
+        .filter(letter_id=letter_id, name_initials_key=initials)
+        .filter(Q(notable=True) | Q(level__in=VERIFIED_LEVELS))
+        .exclude(pk=pk)
+        .only("name", "notable", "level")[:50]
+    ),
+    letter_id=int,
+    initials=str,
+    pk=int,
+)
 
 
 def signed_pk(token, salt, *, max_age=None):

@@ -1,0 +1,68 @@
+"""Queries the ORM builds and compiles once per process, then runs with new values."""
+
+from django.db import router
+
+# Stand-ins for the arguments while the query is compiled: values no caller passes, each found
+# again among the compiled parameters to know where the real value goes.
+STAND_IN = {int: lambda n: -7_919_191_900 - n, str: lambda n: f"\x00stand-in {n}\x00"}
+
+
+class CompiledQuery:
+    """A queryset built by `build(**arguments)`, compiled once per database, then run as raw
+    SQL with each call's arguments in their places.
+
+    On the busiest requests the ORM spent longer building and compiling a query than running
+    it: confirming's look-alike check took 1.9 ms of CPU, of which running it was 0.25 ms.
+
+    `kinds` maps each argument to int or str. An argument may only be compared for equality
+    (`field=value`, `exclude(pk=value)`): compiling raises ValueError when the ORM changed a
+    stand-in or left it out (a LIKE pattern, an IN list), and a call with None is refused, as
+    the ORM would have written IS NULL. An int beyond 64 bits matches nothing. A call returns
+    a RawQuerySet of the model's instances with the fields the queryset selects (the rest
+    deferred, as .only() leaves them), read from the database the router chooses for the
+    model, as the queryset would be.
+    """
+
+    def __init__(self, build, **kinds):
+        self.build = build
+        self.kinds = kinds
+        self.model = None
+        self.compiled = {}
+
+    def __call__(self, **arguments):
+        if arguments.keys() != self.kinds.keys():
+            raise TypeError(f"expected arguments {sorted(self.kinds)}, got {sorted(arguments)}")
+        if any(value is None for value in arguments.values()):
+            raise ValueError("a compiled query compares for equality; None would be IS NULL")
+        if self.model is None:
+            self.model = self.build(**self.stand_ins()).model
+        if any(
+            kind is int and not -(2**63) <= arguments[name] < 2**63
+            for name, kind in self.kinds.items()
+        ):
+            # No key or count is that large, and SQLite would refuse the value: no rows, as
+            # the ORM's own lookup answers.
+            return self.model._default_manager.none()
+        using = router.db_for_read(self.model)
+        sql, params, slots = self.compiled.get(using) or self.compile(using)
+        values = list(params)
+        for name, index in slots.items():
+            values[index] = arguments[name]
+        return self.model._default_manager.db_manager(using).raw(sql, values)
+
+    def stand_ins(self):
+        return {name: STAND_IN[kind](n) for n, (name, kind) in enumerate(self.kinds.items())}
+
+    def compile(self, using):
+        stand_ins = self.stand_ins()
+        sql, params = self.build(**stand_ins).query.get_compiler(using=using).as_sql()
+        slots = {}
+        for name, stand_in in stand_ins.items():
+            found = [i for i, value in enumerate(params) if value == stand_in]
+            if len(found) != 1:
+                raise ValueError(
+                    f"argument {name!r} is not one value compared for equality in the query"
+                )
+            slots[name] = found[0]
+        self.compiled[using] = sql, tuple(params), slots
+        return self.compiled[using]
