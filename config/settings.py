@@ -460,6 +460,10 @@ MAX_EMAILS_PER_SIGNATURE = env_int("MAX_EMAILS_PER_SIGNATURE", 5)
 # are not counted against MAX_EMAILS_PER_SIGNATURE: only the signer holds such a link, and
 # anyone who knows the address can use that cap up by signing with it.
 FRESH_LINKS_PER_DAY = env_int("FRESH_LINKS_PER_DAY", 3)
+# Manage links asked for by address ("email me my manage link"), per signature and day. Not
+# counted against MAX_EMAILS_PER_SIGNATURE either: a stranger who used that cap up would leave
+# the signer no way to get the link again, to withdraw say.
+MANAGE_LINKS_PER_DAY = env_int("MANAGE_LINKS_PER_DAY", 3)
 # Hourly abuse reports (manage.py send_abuse_reports) tell a letter's owners about an hour
 # with at least this many signatures from one client address (an IPv6 /64) or one email
 # domain (shared webmail domains excepted).

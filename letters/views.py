@@ -127,6 +127,7 @@ def privacy(request):
         "closed_days": settings.CLOSED_LETTER_RETENTION_DAYS,
         "confirmation_days": settings.CONFIRMATION_MAX_AGE_DAYS,
         "max_emails": settings.MAX_EMAILS_PER_SIGNATURE,
+        "links_per_day": max(settings.FRESH_LINKS_PER_DAY, settings.MANAGE_LINKS_PER_DAY),
     }
     return render(request, "letters/privacy.html", context)
 

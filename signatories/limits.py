@@ -150,12 +150,21 @@ def refusal_reason(letter, client_ip, email, now=None):
     return None if refused_by is None else ["address", "domain"][refused_by]
 
 
-def fresh_link_allowed(signature, now=None):
-    """Count a request for a fresh confirmation link; whether it is within FRESH_LINKS_PER_DAY."""
+def requests_allowed(kind, signature, per_day, now=None):
+    """Count a request of `kind` for `signature`'s links; whether it is within `per_day`."""
     now = time.time() if now is None else now
     day = int(now // DAY_SECONDS)
-    key = f"fresh-link:{signature.pk}:{day}"
-    return increment(key, DAY_SECONDS + 5) <= settings.FRESH_LINKS_PER_DAY
+    return increment(f"{kind}:{signature.pk}:{day}", DAY_SECONDS + 5) <= per_day
+
+
+def fresh_link_allowed(signature, now=None):
+    """A request for a fresh confirmation link, within FRESH_LINKS_PER_DAY?"""
+    return requests_allowed("fresh-link", signature, settings.FRESH_LINKS_PER_DAY, now)
+
+
+def manage_link_allowed(signature, now=None):
+    """A request for the manage link by address, within MANAGE_LINKS_PER_DAY?"""
+    return requests_allowed("manage-link", signature, settings.MANAGE_LINKS_PER_DAY, now)
 
 
 # The honeypot: a field people never see or reach (signatories/_sign_form.html) that form-filling

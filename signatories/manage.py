@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from letters.views import public_letter
 from signatories.addresses import canonical_email
 from signatories.forms import ManageForm, ManageRequestForm
+from signatories.limits import manage_link_allowed
 from signatories.models import UNPUBLISHED_REVIEWS, Signature
 from signatories.views import see_other
 
@@ -124,7 +125,9 @@ def manage_request(request, slug):
     """Ask for the manage link by email.
 
     The answer is the same whether or not the address has signed, so the form cannot be used
-    to learn who signed; the per-signature email cap stops it being used to flood an inbox.
+    to learn who signed. Its emails are limited per signature and day (MANAGE_LINKS_PER_DAY),
+    not counted against the lifetime cap on signing's emails: anyone who knows the address can
+    use that cap up, and the signer would then never get the link again.
     """
     letter = public_letter(slug)
     form = ManageRequestForm(request.POST if request.method == "POST" else None)
@@ -136,8 +139,8 @@ def manage_request(request, slug):
         signature = (
             Signature.objects.live().filter(letter=letter, email_canonical=canonical).first()
         )
-        if signature is not None:
-            signature.request_email(manage=True)
+        if signature is not None and manage_link_allowed(signature):
+            signature.request_email(manage=True, capped=False)
         return see_other("signatories:manage_requested", slug=letter.slug)
     return render(request, "signatories/manage_request.html", {"letter": letter, "form": form})
 

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+import time
 from datetime import date
 
 import pytest
@@ -305,14 +306,54 @@ def test_a_pending_signer_asking_gets_the_confirmation_link_instead(client, lett
     assert "/manage/" not in message.body
 
 
-def test_asking_again_and_again_stops_at_the_email_cap(client, letter, settings):
-    settings.MAX_EMAILS_PER_SIGNATURE = 3
+def test_asking_again_and_again_stops_at_the_daily_limit(client, letter, settings):
+    settings.MANAGE_LINKS_PER_DAY = 3
     make_signature(letter, email="cy@example.org")
 
-    for _ in range(6):
-        client.post("/letters/ai-risk/manage/", {"email": "cy@example.org"})
+    answers = [
+        client.post("/letters/ai-risk/manage/", {"email": "cy@example.org"}) for _ in range(6)
+    ]
 
+    # The same answer every time; only the first three sent anything.
+    assert {(a.status_code, a["Location"]) for a in answers} == {
+        (303, "/letters/ai-risk/manage/sent/")
+    }
     assert len(mail.outbox) == 3
+
+
+def test_the_limit_starts_again_the_next_day(client, letter, settings, monkeypatch):
+    settings.MANAGE_LINKS_PER_DAY = 1
+    make_signature(letter, email="cy@example.org")
+    client.post("/letters/ai-risk/manage/", {"email": "cy@example.org"})
+    client.post("/letters/ai-risk/manage/", {"email": "cy@example.org"})
+    tomorrow = time.time() + 24 * 3600
+    monkeypatch.setattr(time, "time", lambda: tomorrow)
+
+    client.post("/letters/ai-risk/manage/", {"email": "cy@example.org"})
+
+    assert len(mail.outbox) == 2
+
+
+def test_a_stranger_using_up_the_email_cap_cannot_keep_the_signer_from_the_manage_link(
+    client, letter, settings
+):
+    settings.MAX_EMAILS_PER_SIGNATURE = 2
+    make_signature(letter, name="Cy Later", email="cy@example.org")
+    # Someone who knows the address signs with it until the cap is used up.
+    for _ in range(4):
+        client.post(
+            "/letters/ai-risk/sign/",
+            sign_data(email="cy@example.org"),
+            headers={"Sec-Fetch-Site": "same-origin"},
+        )
+    assert len(mail.outbox) == 2  # "already signed" emails, up to the cap
+    mail.outbox.clear()
+
+    client.post("/letters/ai-risk/manage/", {"email": "cy@example.org"})
+
+    (message,) = mail.outbox
+    assert message.to == ["cy@example.org"]
+    assert "Cy Later" in client.get(manage_path(message)).text
 
 
 @pytest.mark.parametrize(

@@ -96,12 +96,16 @@ def test_the_privacy_page_quotes_the_settings_in_force(client, settings):
     settings.UNCONFIRMED_RETENTION_DAYS = 12
     settings.CLOSED_LETTER_RETENTION_DAYS = 45
     settings.CONFIRMATION_MAX_AGE_DAYS = 3
+    settings.MAX_EMAILS_PER_SIGNATURE = 4
+    settings.FRESH_LINKS_PER_DAY, settings.MANAGE_LINKS_PER_DAY = 2, 1
 
     page = client.get("/privacy/")
 
     assertContains(page, "deleted 12 days after it was made")
     assertContains(page, "45 days after a letter closes, we erase the email and network addresses")
     assertContains(page, "A confirmation link works for 3 days.")
+    assertContains(page, "we send at most 4 emails per signature.")
+    assertContains(page, "the manage link sends at most 2 emails of each kind a day.")
     assertContains(page, "never published")
 
 
