@@ -239,10 +239,21 @@ class SharedPageCacheMiddleware:
         copy = cache.get(key)
         if copy is not None and now < copy[2] and settings.SHARED_PAGE_LOCAL_SECONDS:
             if len(self.local) >= SHARED_PAGE_LOCAL_COPIES:
-                self.local.clear()
+                self.make_room(now)
             # Never past the copy's own fresh time: the refresh is then the shared cache's.
             self.local[key] = (min(now + settings.SHARED_PAGE_LOCAL_SECONDS, copy[2]), copy)
         return copy
+
+    def make_room(self, now):
+        """Drop the copies whose time is over, or else the oldest one.
+
+        Not all of them: someone asking for many distinct pages (?q=1, ?q=2…) would otherwise
+        keep sending the crowd's letter page back to the shared cache.
+        """
+        # A list: other threads of this process add and drop copies meanwhile.
+        kept = list(self.local.items())
+        for key in [key for key, (until, _) in kept if until <= now] or [kept[0][0]]:
+            self.local.pop(key, None)
 
     @staticmethod
     def cached_response(request, content, headers):

@@ -260,6 +260,26 @@ def test_a_process_keeps_a_bounded_number_of_copies(reader, letter, settings):
     assert 0 < len(middleware.local) <= SHARED_PAGE_LOCAL_COPIES
 
 
+def test_many_distinct_pages_push_out_the_oldest_copies_not_all(reader, letter, settings):
+    from config.http import SHARED_PAGE_LOCAL_COPIES
+
+    settings.SHARED_PAGE_LOCAL_SECONDS = 60
+    reader.get(LIST)
+    middleware = reader.handler._middleware_chain
+    while not hasattr(middleware, "local"):
+        middleware = middleware.get_response
+    added = []
+    for n in range(SHARED_PAGE_LOCAL_COPIES + 3):
+        before = set(middleware.local)
+        reader.get(f"{LIST}?q=name{n}")
+        reader.get(f"{LIST}?q=name{n}")
+        added += set(middleware.local) - before
+
+    # Full, with the three oldest pushed out and the rest still there.
+    assert len(added) == SHARED_PAGE_LOCAL_COPIES + 3
+    assert set(middleware.local) == set(added[3:])
+
+
 # CSRF: the shared page's form has no token; the browser's headers vouch for it instead.
 
 SIGN_FORM = {
