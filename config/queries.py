@@ -1,5 +1,6 @@
 """Queries the ORM builds and compiles once per process, then runs with new values."""
 
+from django.core.exceptions import EmptyResultSet
 from django.db import router
 
 # Stand-ins for the arguments while the query is compiled: values no caller passes, each found
@@ -17,7 +18,9 @@ class CompiledQuery:
     `kinds` maps each argument to int or str. An argument may only be compared for equality
     (`field=value`, `exclude(pk=value)`): compiling raises ValueError when the ORM changed a
     stand-in or left it out (a LIKE pattern, an IN list), and a call with None is refused, as
-    the ORM would have written IS NULL. An int beyond 64 bits matches nothing. A call returns
+    the ORM would have written IS NULL. An int beyond 64 bits matches nothing, as in filter()
+    (so not for an argument of exclude(), where the ORM would match everything); an argument of
+    another type than its kind, a bool for an int say, is refused. A call returns
     a RawQuerySet of the model's instances with the fields the queryset selects (the rest
     deferred, as .only() leaves them), read from the database the router chooses for the
     model, as the queryset would be.
@@ -34,6 +37,11 @@ class CompiledQuery:
             raise TypeError(f"expected arguments {sorted(self.kinds)}, got {sorted(arguments)}")
         if any(value is None for value in arguments.values()):
             raise ValueError("a compiled query compares for equality; None would be IS NULL")
+        for name, kind in self.kinds.items():
+            # The ORM would have converted a bool or a float (a bool is an int), raw SQL not.
+            value = arguments[name]
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise TypeError(f"argument {name!r} must be {kind.__name__}")
         if self.model is None:
             self.model = self.build(**self.stand_ins()).model
         if any(
@@ -55,7 +63,12 @@ class CompiledQuery:
 
     def compile(self, using):
         stand_ins = self.stand_ins()
-        sql, params = self.build(**stand_ins).query.get_compiler(using=using).as_sql()
+        try:
+            sql, params = self.build(**stand_ins).query.get_compiler(using=using).as_sql()
+        except EmptyResultSet:
+            # The stand-in is out of the field's range (a small integer field): the ORM would
+            # answer some values without asking the database.
+            raise ValueError("an argument's field cannot hold every value of its kind") from None
         slots = {}
         for name, stand_in in stand_ins.items():
             found = [i for i, value in enumerate(params) if value == stand_in]

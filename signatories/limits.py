@@ -12,6 +12,7 @@ price is that a real person behind a busy address gets no email, and the check-y
 tells them to try again later when none arrives.
 """
 
+import hashlib
 import ipaddress
 import logging
 import time
@@ -150,21 +151,28 @@ def refusal_reason(letter, client_ip, email, now=None):
     return None if refused_by is None else ["address", "domain"][refused_by]
 
 
-def requests_allowed(kind, signature, per_day, now=None):
-    """Count a request of `kind` for `signature`'s links; whether it is within `per_day`."""
+def requests_allowed(kind, subject, per_day, now=None):
+    """Count a request of `kind` about `subject` today; whether it is within `per_day`."""
     now = time.time() if now is None else now
     day = int(now // DAY_SECONDS)
-    return increment(f"{kind}:{signature.pk}:{day}", DAY_SECONDS + 5) <= per_day
+    return increment(f"{kind}:{subject}:{day}", DAY_SECONDS + 5) <= per_day
 
 
 def fresh_link_allowed(signature, now=None):
     """A request for a fresh confirmation link, within FRESH_LINKS_PER_DAY?"""
-    return requests_allowed("fresh-link", signature, settings.FRESH_LINKS_PER_DAY, now)
+    return requests_allowed("fresh-link", signature.pk, settings.FRESH_LINKS_PER_DAY, now)
 
 
-def manage_link_allowed(signature, now=None):
-    """A request for the manage link by address, within MANAGE_LINKS_PER_DAY?"""
-    return requests_allowed("manage-link", signature, settings.MANAGE_LINKS_PER_DAY, now)
+def manage_link_allowed(letter, email, now=None):
+    """A request for the manage link on `letter` for `email`, within MANAGE_LINKS_PER_DAY?
+
+    Counted by address whether or not it has signed, so that the answer cannot tell the two
+    apart, not even when the cache is down. The counter's key holds a hash, not the address.
+    """
+    address = hashlib.sha256(canonical_email(email).encode()).hexdigest()[:32]
+    return requests_allowed(
+        "manage-link", f"{letter.pk}:{address}", settings.MANAGE_LINKS_PER_DAY, now
+    )
 
 
 # The honeypot: a field people never see or reach (signatories/_sign_form.html) that form-filling

@@ -125,9 +125,9 @@ def manage_request(request, slug):
     """Ask for the manage link by email.
 
     The answer is the same whether or not the address has signed, so the form cannot be used
-    to learn who signed. Its emails are limited per signature and day (MANAGE_LINKS_PER_DAY),
-    not counted against the lifetime cap on signing's emails: anyone who knows the address can
-    use that cap up, and the signer would then never get the link again.
+    to learn who signed. A confirmed signer's manage links are limited per address and day
+    (MANAGE_LINKS_PER_DAY), not counted against the lifetime cap on signing's emails: anyone who
+    knows the address can use that cap up, and the signer would then never get the link again.
     """
     letter = public_letter(slug)
     form = ManageRequestForm(request.POST if request.method == "POST" else None)
@@ -135,12 +135,15 @@ def manage_request(request, slug):
         if not form.is_valid():
             context = {"letter": letter, "form": form}
             return render(request, "signatories/manage_request.html", context, status=400)
-        canonical = canonical_email(form.cleaned_data["email"])
-        signature = (
-            Signature.objects.live().filter(letter=letter, email_canonical=canonical).first()
-        )
-        if signature is not None and manage_link_allowed(signature):
-            signature.request_email(manage=True, capped=False)
+        if manage_link_allowed(letter, form.cleaned_data["email"]):
+            canonical = canonical_email(form.cleaned_data["email"])
+            signature = (
+                Signature.objects.live().filter(letter=letter, email_canonical=canonical).first()
+            )
+            # A pending signature is sent its confirmation link instead, within the cap: anyone
+            # can sign with an address, and would otherwise have this form send it three a day.
+            if signature is not None:
+                signature.request_email(manage=True, capped=signature.is_pending)
         return see_other("signatories:manage_requested", slug=letter.slug)
     return render(request, "signatories/manage_request.html", {"letter": letter, "form": form})
 

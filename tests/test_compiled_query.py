@@ -66,6 +66,15 @@ def test_none_and_unknown_arguments_are_refused(letter):
         query(pk=None)
     with pytest.raises(TypeError, match="expected arguments"):
         query(id=1)
+    with pytest.raises(TypeError, match="'pk' must be int"):
+        query(pk=True)
+
+
+def test_a_field_too_small_for_the_stand_in_is_refused_when_compiling(letter):
+    query = CompiledQuery(lambda n: Signature.objects.filter(emails_requested=n), n=int)
+
+    with pytest.raises(ValueError, match="cannot hold every value"):
+        query(n=1)
 
 
 def test_an_argument_the_orm_rewrites_is_refused_when_compiling(letter):

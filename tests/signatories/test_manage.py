@@ -356,6 +356,41 @@ def test_a_stranger_using_up_the_email_cap_cannot_keep_the_signer_from_the_manag
     assert "Cy Later" in client.get(manage_path(message)).text
 
 
+def test_a_pending_signature_gets_no_more_than_the_email_cap_from_this_form(
+    client, letter, settings, monkeypatch
+):
+    # Anyone can sign with an address: this form must not then send it a link every day.
+    settings.MAX_EMAILS_PER_SIGNATURE = 3
+    make_signature(letter, email="pat@example.org", level=Level.PENDING, emails_requested=1)
+    start = time.time()
+    for day in range(4):
+        monkeypatch.setattr(time, "time", lambda day=day: start + day * 24 * 3600)
+        for _ in range(3):
+            client.post("/letters/ai-risk/manage/", {"email": "Pat@Example.org"})
+
+    assert len(mail.outbox) == 2  # the cap, less the first confirmation email
+    assert all("/confirm/" in message.body for message in mail.outbox)
+
+
+def test_without_the_cache_the_answer_still_does_not_tell_who_signed(letter, monkeypatch):
+    from django.test import Client
+
+    from signatories import limits
+
+    def cache_down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    make_signature(letter, email="cy@example.org")
+    monkeypatch.setattr(limits, "increment", cache_down)
+    client = Client(raise_request_exception=False)
+
+    signed = client.post("/letters/ai-risk/manage/", {"email": "cy@example.org"})
+    unknown = client.post("/letters/ai-risk/manage/", {"email": "nobody@example.org"})
+
+    assert signed.status_code == unknown.status_code == 500
+    assert mail.outbox == []
+
+
 @pytest.mark.parametrize(
     "email", ["", "not an address", "a@b\x00c.org", "x" * 300 + "@example.org"]
 )

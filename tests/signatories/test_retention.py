@@ -105,7 +105,7 @@ def test_the_privacy_page_quotes_the_settings_in_force(client, settings):
     assertContains(page, "45 days after a letter closes, we erase the email and network addresses")
     assertContains(page, "A confirmation link works for 3 days.")
     assertContains(page, "we send at most 4 emails per signature.")
-    assertContains(page, "the manage link sends at most 2 emails of each kind a day.")
+    assertContains(page, "the manage link) sends at most 2 emails a day.")
     assertContains(page, "never published")
 
 
