@@ -106,6 +106,19 @@ def test_switcher_works_without_javascript(client, letter):
     assertContains(page, '<option value="fr" lang="fr" selected>Français</option>', html=True)
 
 
+def test_switcher_offers_each_language_the_site_speaks_once_selected_where_read(client, letter):
+    page = client.get("/privacy/", headers={"accept-language": "de"})
+
+    options = re.findall(
+        r'<option value="(\w+)" lang="\w+"( selected)?>([^<]+)</option>', page.text
+    )
+    assert options == [
+        ("en", "", "English"),
+        ("fr", "", "Français"),
+        ("de", " selected", "Deutsch"),
+    ]
+
+
 def test_switcher_on_a_refused_signature_returns_to_the_letter(client, letter):
     response = client.post("/letters/ai-risk/sign/", {"name": ""})
 
