@@ -1,10 +1,10 @@
-"""What a visitor sees when the database is unreachable: "try again", with status 503.
+"""What a visitor sees when the database or the shared cache is unreachable: "try again", 503.
 
 Django turns any uncaught exception into a call to handler500, whether it was raised by a
 view or by a middleware (sessions and accounts read the database before the view runs). When
-the exception is a lost or refused database connection (PostgreSQL restarting, the pool out
-of connections), the truth is "unavailable for a moment", not "broken": a 503 with
-Retry-After tells people and clients to try again, and tells load balancers the same. The
+the exception is a lost or refused connection (PostgreSQL restarting, the pool out of
+connections, Redis restarting), the truth is "unavailable for a moment", not "broken": a 503
+with Retry-After tells people and clients to try again, and tells load balancers the same. The
 traceback is still logged by Django before this handler runs; it is never shown.
 """
 
@@ -15,16 +15,23 @@ from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.views.defaults import server_error
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 RETRY_AFTER_SECONDS = 5
 
 
-def database_unavailable(exception):
-    return isinstance(exception, OperationalError | InterfaceError)
+# A lost or refused connection to Redis: shared pages, cached letters, counters and limits.
+CACHE_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+
+
+def service_unavailable(exception):
+    """A lost or refused connection to PostgreSQL or to the shared cache."""
+    return isinstance(exception, (OperationalError, InterfaceError, *CACHE_UNAVAILABLE))
 
 
 def server_error_or_unavailable(request):
-    if not database_unavailable(sys.exc_info()[1]):
+    if not service_unavailable(sys.exc_info()[1]):
         return server_error(request)
     if request.path.startswith("/api/"):
         response = JsonResponse(

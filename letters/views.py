@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from config.db_router import read_from_replica
+from config.errors import CACHE_UNAVAILABLE
 from config.http import keep_private, shared_page
 from letters.models import Letter
 from letters.versions import version_context
@@ -145,4 +146,9 @@ def readyz(request):
             cursor.execute("SELECT 1")
     except DatabaseError:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    try:
+        # Letter pages, signing and confirming all go through the shared cache.
+        cache.get("readyz")
+    except CACHE_UNAVAILABLE:
+        return HttpResponse("cache unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
