@@ -89,11 +89,18 @@ def parse_email_url(url):
     }
 
 
-def parse_cache_url(url):
+def parse_cache_url(url, timeout=1):
+    """The cache CACHE_URL names. A Redis one gives up after `timeout` seconds to connect or to
+    answer, so an unreachable Redis answers 503 "try again" (config/errors.py) instead of holding
+    every request thread until the kernel gives up on the connection."""
     if not url or url.startswith("locmem://"):
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return {"BACKEND": "config.cache.RedisCache", "LOCATION": url}
+        return {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+        }
     if url.startswith("dummy://"):
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     raise ImproperlyConfigured(
@@ -233,7 +240,10 @@ if env_str("DATABASE_REPLICA_URL"):
 DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": parse_cache_url(env_str("CACHE_URL"))}
+CACHE_TIMEOUT_SECONDS = env_int("CACHE_TIMEOUT_SECONDS", 1)
+if CACHE_TIMEOUT_SECONDS < 1:
+    raise ImproperlyConfigured("CACHE_TIMEOUT_SECONDS must be at least 1.")
+CACHES = {"default": parse_cache_url(env_str("CACHE_URL"), CACHE_TIMEOUT_SECONDS)}
 # Lets several sites (or test runs) share one Redis without reading each other's counters.
 CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX")
 

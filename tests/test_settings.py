@@ -45,9 +45,10 @@ def test_email_url_refuses_nonsense(url):
 
 
 def test_cache_url():
-    assert parse_cache_url("redis://127.0.0.1:6379/1") == {
+    assert parse_cache_url("redis://127.0.0.1:6379/1", timeout=2) == {
         "BACKEND": "config.cache.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/1",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
     assert parse_cache_url("")["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
     with pytest.raises(ImproperlyConfigured):
