@@ -1,6 +1,27 @@
-"""Django's Redis cache, without building a new client for every operation."""
+"""Django's Redis cache, without building a new client for every operation, and what its
+failures mean."""
+
+import contextlib
+import logging
 
 from django.core.cache.backends import redis as django_redis
+from redis.exceptions import ConnectionError, MasterDownError, ReadOnlyError, TimeoutError
+
+logger = logging.getLogger("undersigned.cache")
+
+# Redis out of reach (restarting, a dead link, past CACHE_TIMEOUT_SECONDS), or during a failover
+# no longer the primary: unavailable for a moment, not broken (config/errors.py answers 503).
+CACHE_UNAVAILABLE = (ConnectionError, TimeoutError, ReadOnlyError, MasterDownError)
+
+
+@contextlib.contextmanager
+def best_effort(what):
+    """Cache work whose failure must not undo or hide what is done already (the commit it
+    follows, the page ready to send): logged and skipped when Redis is unavailable."""
+    try:
+        yield
+    except CACHE_UNAVAILABLE as error:
+        logger.warning("Cache unavailable; skipped %s: %s", what, error)
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):

@@ -15,14 +15,10 @@ from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.views.defaults import server_error
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from config.cache import CACHE_UNAVAILABLE
 
 RETRY_AFTER_SECONDS = 5
-
-
-# A lost or refused connection to Redis: shared pages, cached letters, counters and limits.
-CACHE_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
 
 
 def service_unavailable(exception):

@@ -22,6 +22,7 @@ from django.utils.translation import get_language_from_request
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from config.cache import best_effort
 from config.db_router import read_from_replica
 
 
@@ -224,10 +225,13 @@ class SharedPageCacheMiddleware:
                 return self.cached_response(request, content, headers)
         try:
             response = self.get_response(request)
-            self.keep(key, response, replaces_copy=hit is not None)
+            # Best effort: a page that rendered is sent even when it cannot be shared.
+            with best_effort("keeping the shared page"):
+                self.keep(key, response, replaces_copy=hit is not None)
         finally:
             if refreshing:
-                cache.delete(refresh_lock_key(key))
+                with best_effort("releasing the refresh lock"):
+                    cache.delete(refresh_lock_key(key))
         return response
 
     def shared_copy(self, key):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.cache import best_effort
 from letters.markdown import render_markdown
 
 # How long an invitation to organize a letter can be accepted.
@@ -663,9 +664,11 @@ class AuditEvent(models.Model):
 def letter_changed(letter_id):
     """Record that the letter's public signatures changed, for Last-Modified and caches.
 
-    Kept in the cache, not a column: a column would be one hot row updated per signature.
+    Kept in the cache, not a column: a column would be one hot row updated per signature. Best
+    effort: it follows a committed change, which a cache outage must not report as failed.
     """
-    cache.set(f"letter-changed:{letter_id}", time.time(), None)
+    with best_effort("the letter's change time"):
+        cache.set(f"letter-changed:{letter_id}", time.time(), None)
 
 
 def letter_changed_at(letter_id):

@@ -8,8 +8,8 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from config.cache import best_effort
 from config.db_router import read_from_replica
-from config.errors import CACHE_UNAVAILABLE
 from config.http import keep_private, shared_page
 from letters.models import Letter
 from letters.versions import version_context
@@ -58,8 +58,18 @@ def letter_to_sign(slug):
 
 def forget_letter_to_sign(slug):
     """Drop the cached letter once the transaction changing it commits, so no request reading
-    it meanwhile can put the old one back."""
-    transaction.on_commit(lambda: cache.delete(signing_letter_key(slug)))
+    it meanwhile can put the old one back.
+
+    Best effort: with Redis out of reach the change is committed all the same, and the callbacks
+    after this one (the signers' notice of a revision) must still run; a copy in a Redis this
+    process cannot reach expires within SIGNING_LETTER_SECONDS.
+    """
+
+    def forget():
+        with best_effort("dropping the cached letter"):
+            cache.delete(signing_letter_key(slug))
+
+    transaction.on_commit(forget)
 
 
 @require_safe
@@ -146,9 +156,4 @@ def readyz(request):
             cursor.execute("SELECT 1")
     except DatabaseError:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
-    try:
-        # Letter pages, signing and confirming all go through the shared cache.
-        cache.get("readyz")
-    except CACHE_UNAVAILABLE:
-        return HttpResponse("cache unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
+from config.cache import CACHE_UNAVAILABLE
 from config.queries import CompiledQuery
 from config.tasks import (
     create_with_task,
@@ -1021,7 +1022,12 @@ def schedule_roll_up():
     """Queue one roll-up for the next few seconds, however many signatures arrive meanwhile."""
     from signatories.tasks import roll_up_counts
 
-    if cache.add(ROLL_UP_PENDING_KEY, True, timeout=settings.COUNT_ROLL_UP_SECONDS):
+    try:
+        first = cache.add(ROLL_UP_PENDING_KEY, True, timeout=settings.COUNT_ROLL_UP_SECONDS)
+    except CACHE_UNAVAILABLE:
+        # It follows a commit: queue one anyway, as a roll-up is safe to run twice.
+        first = True
+    if first:
         roll_up_counts.enqueue()
 
 

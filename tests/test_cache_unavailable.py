@@ -1,19 +1,28 @@
-"""Redis out of reach answers 503 "try again" (config/errors.py), as a lost database does.
+"""Redis unavailable answers 503 "try again" (config/errors.py), as a lost database does, and
+never undoes or hides what was done already (config.cache.best_effort).
 
-The cache here is a real Redis client pointed at a port nothing listens on, so each request
-meets the refused connection a restarting Redis gives.
+The caches here are real Redis clients: pointed at a port nothing listens on (the refused
+connection a restarting Redis gives), at a listener that never answers (a dead link), and at a
+private read-only replica (a primary demoted by a failover).
 """
 
+import contextlib
+import shutil
 import socket
+import subprocess
 import time
 
 import pytest
+import redis
 from django.core import mail
 from django.core.cache import caches
+from django.db import transaction
 from django.test import Client
 
 from config.settings import parse_cache_url
-from signatories.models import Signature
+from letters.models import letter_changed
+from letters.views import forget_letter_to_sign
+from signatories.models import CountDelta, LetterCount, Level, Signature, schedule_roll_up
 from tests.builders import sign_data
 
 pytestmark = pytest.mark.django_db
@@ -57,10 +66,31 @@ def test_the_api_answers_json(visitor, letter, redis_down):
     assert response.json() == {"error": "The service is briefly unavailable; please try again."}
 
 
-def test_readyz_tells_the_load_balancer(visitor, redis_down):
-    response = visitor.get("/readyz")
+def test_readyz_still_answers_for_the_database_alone(visitor, redis_down):
+    # PRODUCT.md: 200 when the database answers. Redis is shared by every instance: failing
+    # them all at once would take down the pages that do not need it too.
+    assert visitor.get("/readyz").status_code == 200
 
-    assert (response.status_code, response.content) == (503, b"cache unavailable")
+
+def test_work_after_a_commit_is_neither_undone_nor_cut_short(
+    letter, redis_down, django_capture_on_commit_callbacks
+):
+    ran = []
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        forget_letter_to_sign(letter.slug)
+        transaction.on_commit(lambda: ran.append("the next callback"))
+        letter_changed(letter.pk)
+
+    assert ran == ["the next callback"]
+
+
+def test_a_roll_up_is_queued_anyway(letter, redis_down):
+    CountDelta.objects.create(letter_id=letter.pk, level=Level.CONFIRMED, delta=1)
+
+    schedule_roll_up()  # the immediate backend runs it at once
+
+    assert CountDelta.objects.count() == 0
+    assert LetterCount.objects.get(letter_id=letter.pk, level=Level.CONFIRMED).count == 1
 
 
 @pytest.fixture
@@ -83,3 +113,49 @@ def test_a_redis_that_never_answers_is_given_up_on_in_a_second(visitor, letter, 
     assert (response.status_code, response["Retry-After"]) == (503, "5")
     # Not a timed assertion of speed: without the timeout the request would never end.
     assert time.monotonic() - started < 30
+
+
+@pytest.fixture
+def read_only_redis(settings, tmp_path):
+    """A private Redis that is a replica of nothing: it answers reads and refuses writes with
+    READONLY, as a primary demoted by a failover does."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(tmp_path), "--replicaof", "127.0.0.1", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            with contextlib.suppress(redis.ConnectionError):
+                client.ping()
+                break
+            time.sleep(0.05)
+        settings.CACHES = {"default": parse_cache_url(f"redis://127.0.0.1:{port}/0")}
+        yield
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+        caches._settings = None
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="needs Debian's redis-server")
+def test_a_page_that_rendered_is_sent_though_it_cannot_be_shared(visitor, letter, read_only_redis):
+    response = visitor.get("/letters/ai-risk/")
+
+    assert response.status_code == 200
+    assert letter.title in response.content.decode()
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="needs Debian's redis-server")
+def test_signing_on_a_read_only_redis_says_try_again(visitor, letter, read_only_redis):
+    response = visitor.post(
+        "/letters/ai-risk/sign/", sign_data(), headers={"Sec-Fetch-Site": "same-origin"}
+    )
+
+    assert (response.status_code, response["Retry-After"]) == (503, "5")
+    assert Signature.objects.count() == 0
