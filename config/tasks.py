@@ -218,19 +218,20 @@ def nulls(values):
     return tuple(value is None for value in values)
 
 
-def value_list(fields, nulls=None, *, argument=None, source=None):
-    """The values of an INSERT's row, a placeholder for each field, or NULL where `nulls` says
-    the value is None (and no parameter is passed). With `argument`, the task's args_kwargs gets
-    `source` (SQL) as its argument number `argument`: a value known only inside the statement.
+def value_list(fields, null_mask=None, *, argument=None, source=None):
+    """The values of an INSERT's row, a placeholder for each field, or NULL where `null_mask`
+    (from nulls()) says the value is None (and no parameter is passed). With `argument`, the
+    task's args_kwargs gets `source` (SQL) as its argument number `argument`: a value known only
+    inside the statement.
     """
-    nulls = nulls or (False,) * len(fields)
+    null_mask = null_mask or (False,) * len(fields)
     return ", ".join(
         "NULL"
         if is_null
         else f"jsonb_set(%s, '{{args,{argument}}}', to_jsonb({source}))"
         if argument is not None and field.name == "args_kwargs"
         else "%s"
-        for field, is_null in zip(fields, nulls, strict=True)
+        for field, is_null in zip(fields, null_mask, strict=True)
     )
 
 

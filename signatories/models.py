@@ -177,19 +177,18 @@ class OrganizationDomain(models.Model):
         return self.domain
 
 
+# One query, a join: each organization appears once, as it holds a folded name only once
+# (organization_name_unique). Two at most: two mean ambiguous. Compiled once, as it runs on every
+# signature: the ORM took longer to build this join than the database to answer it.
+ORGANIZATIONS_NAMED = CompiledQuery(
+    lambda folded: Organization.objects.filter(names__name_folded=folded).order_by()[:2],
+    folded=str,
+)
+
+
 def organization_for_affiliation(affiliation):
     """The one registry organization whose name or alias is exactly `affiliation`, else None."""
-    # One query, a join: each organization appears once, as it holds a folded name only once
-    # (organization_name_unique). Two at most: two mean ambiguous. Written out, as it runs on
-    # every signature: the ORM took longer to build this join than the database to answer it.
-    matches = list(
-        Organization.objects.raw(
-            "SELECT o.* FROM signatories_organization o"
-            " JOIN signatories_organizationname n ON n.organization_id = o.id"
-            " WHERE n.name_folded = %s LIMIT 2",
-            [fold(affiliation)],
-        )
-    )
+    matches = list(ORGANIZATIONS_NAMED(folded=fold(affiliation)))
     return matches[0] if len(matches) == 1 else None
 
 
