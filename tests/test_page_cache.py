@@ -280,6 +280,33 @@ def test_many_distinct_pages_push_out_the_oldest_copies_not_all(reader, letter, 
     assert set(middleware.local) == set(added[3:])
 
 
+def test_a_full_process_drops_its_expired_copies_first(reader, letter, settings, monkeypatch):
+    from config import http
+
+    settings.SHARED_PAGE_LOCAL_SECONDS = 1
+    settings.PAGE_CACHE_SECONDS = 5  # the shared copies stay fresh throughout
+    monkeypatch.setattr(http, "SHARED_PAGE_LOCAL_COPIES", 3)
+    reader.get(LIST)
+    middleware = reader.handler._middleware_chain
+    while not hasattr(middleware, "local"):
+        middleware = middleware.get_response
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)
+    for n in range(3):
+        reader.get(f"{LIST}?q=old{n}")
+        reader.get(f"{LIST}?q=old{n}")
+    old = set(middleware.local)
+    assert len(old) == 3
+
+    # Two seconds later the three local copies are past their second (the shared ones still
+    # fresh): the next copy read replaces all three, not only the oldest.
+    monkeypatch.setattr(time, "time", lambda: now + 2)
+    reader.get(f"{LIST}?q=new")
+    reader.get(f"{LIST}?q=new")
+
+    assert len(middleware.local) == 1 and old.isdisjoint(middleware.local)
+
+
 # CSRF: the shared page's form has no token; the browser's headers vouch for it instead.
 
 SIGN_FORM = {
