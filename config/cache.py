@@ -3,7 +3,9 @@ failures mean."""
 
 import contextlib
 import logging
+import time
 
+from django.core.cache import cache
 from django.core.cache.backends import redis as django_redis
 from redis.exceptions import ConnectionError, MasterDownError, ReadOnlyError, TimeoutError
 
@@ -22,6 +24,33 @@ def best_effort(what):
         yield
     except CACHE_UNAVAILABLE as error:
         logger.warning("Cache unavailable; skipped %s: %s", what, error)
+
+
+# Once Redis has failed, how long this process goes on without it before trying again. Without
+# the pause a dead link would make every page wait CACHE_TIMEOUT_SECONDS, at each cache use.
+CACHE_PAUSE_SECONDS = 5
+
+# Until when (time.monotonic()) this process goes without Redis.
+paused_until = 0.0
+
+
+def try_cache(action, fallback=lambda: None):
+    """`action()` on the cache, or `fallback()` when Redis is unavailable or was a moment ago:
+    a reader is answered from the database, more slowly, instead of with a 503."""
+    global paused_until
+    if time.monotonic() >= paused_until:
+        try:
+            return action()
+        except CACHE_UNAVAILABLE as error:
+            paused_until = time.monotonic() + CACHE_PAUSE_SECONDS
+            logger.warning("Cache unavailable; going without it for %ss: %s",
+                           CACHE_PAUSE_SECONDS, error)  # fmt: skip
+    return fallback()
+
+
+def get_or_set(key, default, timeout):
+    """cache.get_or_set(), or `default()` alone while Redis is unavailable."""
+    return try_cache(lambda: cache.get_or_set(key, default, timeout), default)
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):

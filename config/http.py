@@ -22,7 +22,7 @@ from django.utils.translation import get_language_from_request
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from config.cache import best_effort
+from config.cache import best_effort, try_cache
 from config.db_router import read_from_replica
 
 
@@ -218,16 +218,20 @@ class SharedPageCacheMiddleware:
         hit = refreshing = None
         if key is not None and (hit := self.shared_copy(key)) is not None:
             content, headers, fresh_until = hit
-            refreshing = time.time() >= fresh_until and cache.add(
-                refresh_lock_key(key), 1, settings.SHARED_PAGE_REFRESH_LOCK_SECONDS
+            # Without Redis the stale copy this process holds is sent: rendering it again could
+            # not share it.
+            refreshing = time.time() >= fresh_until and try_cache(
+                lambda: cache.add(
+                    refresh_lock_key(key), 1, settings.SHARED_PAGE_REFRESH_LOCK_SECONDS
+                ),
+                fallback=lambda: False,
             )
             if not refreshing:
                 return self.cached_response(request, content, headers)
         try:
             response = self.get_response(request)
-            # Best effort: a page that rendered is sent even when it cannot be shared.
-            with best_effort("keeping the shared page"):
-                self.keep(key, response, replaces_copy=hit is not None)
+            # A page that rendered is sent even when Redis is unavailable to share it.
+            self.keep(key, response, replaces_copy=hit is not None)
         finally:
             if refreshing:
                 with best_effort("releasing the refresh lock"):
@@ -240,13 +244,18 @@ class SharedPageCacheMiddleware:
         until, copy = self.local.get(key, (0, None))
         if now < until:
             return copy
-        copy = cache.get(key)
-        if copy is not None and now < copy[2] and settings.SHARED_PAGE_LOCAL_SECONDS:
+        copy = try_cache(lambda: cache.get(key))
+        if copy is not None:
+            self.hold(key, copy, now)
+        return copy
+
+    def hold(self, key, copy, now):
+        """Keep a fresh copy in this process for up to SHARED_PAGE_LOCAL_SECONDS."""
+        if now < copy[2] and settings.SHARED_PAGE_LOCAL_SECONDS:
             if len(self.local) >= SHARED_PAGE_LOCAL_COPIES:
                 self.make_room(now)
             # Never past the copy's own fresh time: the refresh is then the shared cache's.
             self.local[key] = (min(now + settings.SHARED_PAGE_LOCAL_SECONDS, copy[2]), copy)
-        return copy
 
     def make_room(self, now):
         """Drop the copies whose time is over, or else the oldest one.
@@ -281,10 +290,17 @@ class SharedPageCacheMiddleware:
                 del response["Cache-Control"]
                 add_never_cache_headers(response)
             elif key is not None:
-                copy = (response.content, dict(response.items()), time.time() + seconds)
-                cache.set(key, copy, seconds + settings.SHARED_PAGE_STALE_SECONDS)
+                now = time.time()
+                copy = (response.content, dict(response.items()), now + seconds)
+                try_cache(
+                    lambda: cache.set(key, copy, seconds + settings.SHARED_PAGE_STALE_SECONDS),
+                    # Without Redis the copy this process holds is the only one: a crowd then
+                    # costs each process one rendering every SHARED_PAGE_LOCAL_SECONDS, not one
+                    # per reader.
+                    fallback=lambda: self.hold(key, copy, now),
+                )
                 return
         if replaces_copy and response.status_code != 304:
             # The letter was withdrawn, or the page is now someone's own: no stale copy of it
             # may outlive this answer. (A 304 says nothing about the copy: keep it.)
-            cache.delete(key)
+            try_cache(lambda: cache.delete(key))

@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
+from config.cache import get_or_set
 from config.db_router import read_from_replica
 from config.http import public_cacheable
 from letters.views import public_letter
@@ -100,7 +100,7 @@ def card(request, slug):
     letter = public_letter(slug)
     total = Signature.objects.counts_for(letter)["total"]
     site = f"Undersigned · {urlsplit(settings.SITE_URL).netloc}"
-    png = cache.get_or_set(
+    png = get_or_set(
         card_cache_key(letter, total),
         lambda: render_card(title=letter.current_revision.title, total=total, site=site),
         CARD_CACHE_SECONDS,

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 
+from config.cache import try_cache
 from config.http import allow_any_origin, conditional, public_cacheable, read_only_api, share
 from letters.api import api_letter, not_found
 from letters.models import letter_changed_at
@@ -36,13 +37,13 @@ def letter_count(request, slug):
     # these: the answer is kept COUNT_CACHE_SECONDS in the shared cache, so a crowd costs one
     # database read per interval instead of two per request.
     key = f"count-api:{hashlib.sha256(slug.encode()).hexdigest()}"
-    if (cached := cache.get(key)) is None:
+    if (cached := try_cache(lambda: cache.get(key))) is None:
         letter = api_letter(slug)
         if letter is None:
             return not_found()
         cached = count_document(letter)
         if settings.COUNT_CACHE_SECONDS:
-            cache.set(key, cached, settings.COUNT_CACHE_SECONDS)
+            try_cache(lambda: cache.set(key, cached, settings.COUNT_CACHE_SECONDS))
     content, changed_at = cached
     response = HttpResponse(content, content_type="application/json")
     # A few seconds in browsers and proxies absorb the crowd too, and stale-while-revalidate

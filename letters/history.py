@@ -3,11 +3,11 @@
 import difflib
 import hashlib
 
-from django.core.cache import cache
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from config.cache import get_or_set
 from config.db_router import read_from_replica
 from letters.views import public_letter
 
@@ -42,9 +42,7 @@ def cached_diff(old, new):
     Keyed by the texts themselves, so a key can never name a different pair of texts.
     """
     digest = hashlib.sha256(f"{len(old)}:{old}{new}".encode()).hexdigest()
-    return cache.get_or_set(
-        f"revision-diff:{digest}", lambda: diff_texts(old, new), DIFF_CACHE_SECONDS
-    )
+    return get_or_set(f"revision-diff:{digest}", lambda: diff_texts(old, new), DIFF_CACHE_SECONDS)
 
 
 @require_safe

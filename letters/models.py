@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.cache import best_effort
+from config.cache import best_effort, get_or_set
 from letters.markdown import render_markdown
 
 # How long an invitation to organize a letter can be accepted.
@@ -673,7 +673,7 @@ def letter_changed(letter_id):
 
 def letter_changed_at(letter_id):
     """When the letter's public signatures last changed (now, if nobody recorded it)."""
-    return cache.get_or_set(f"letter-changed:{letter_id}", time.time, None)
+    return get_or_set(f"letter-changed:{letter_id}", time.time, None)
 
 
 class LetterNotice(models.Model):

@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from config.cache import best_effort
+from config.cache import best_effort, get_or_set
 from config.db_router import read_from_replica
 from config.http import keep_private, shared_page
 from letters.models import Letter
@@ -45,15 +45,14 @@ def letter_to_sign(slug):
     A spike of signers is a spike of requests for one letter: reading it from the shared cache
     saves each of them a query that compiles a subquery for the languages it can be signed in.
     """
-    key = signing_letter_key(slug)
-    letter = cache.get(key)
-    if letter is None:
-        letter = get_object_or_404(
+    return get_or_set(
+        signing_letter_key(slug),
+        lambda: get_object_or_404(
             Letter.objects.public().select_related("current_revision").with_languages(),
             slug=slug,
-        )
-        cache.set(key, letter, SIGNING_LETTER_SECONDS)
-    return letter
+        ),
+        SIGNING_LETTER_SECONDS,
+    )
 
 
 def forget_letter_to_sign(slug):

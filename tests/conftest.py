@@ -46,16 +46,20 @@ def fresh_cache_and_safeguards():
     """Each test starts with an empty cache and the default site settings.
 
     The cache outlives a test's database rollback: without this, a page or count cached by the
-    previous test (same slug, same language), a used-up rate limit or a paused switch would
-    leak into the next. The settings are primed with the defaults a fresh database holds, as a
-    running site has them in memory: pages cost no extra query (query-count tests).
+    previous test (same slug, same language), a used-up rate limit, a paused switch or the pause
+    an unreachable Redis started (config.cache) would leak into the next. The settings are
+    primed with the defaults a fresh database holds, as a running site has them in memory: pages
+    cost no extra query (query-count tests).
     """
     from django.core.cache import cache
 
+    import config.cache
     from signatories.safeguards import SHARED_NETWORKS, SITE_SETTINGS, SiteSettings
 
+    config.cache.paused_until = 0.0
     cache.clear()
     SITE_SETTINGS.set(SiteSettings(pk=1), 3600)
     SHARED_NETWORKS.set([], 3600)
     yield
+    config.cache.paused_until = 0.0
     cache.clear()
