@@ -26,6 +26,7 @@ from letters.models import letter_changed
 from letters.views import forget_letter_to_sign
 from signatories.models import CountDelta, LetterCount, Level, Signature, schedule_roll_up
 from tests.builders import make_signature, sign_data
+from tests.letters.test_history import revise
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +87,21 @@ def test_signing_stores_nothing_and_says_try_again(visitor, letter, redis_down):
     assert (response.status_code, response["Retry-After"]) == (503, "5")
     assert Signature.objects.count() == 0
     assert mail.outbox == []
+
+
+def test_a_revision_diff_and_the_share_card_are_made_without_the_cache(visitor, letter, redis_down):
+    revise(letter, "We call for **evidence**.\n\n1. Open data\n", "Open data.")
+
+    diff = visitor.get("/letters/ai-risk/history/1..2/")
+    card = visitor.get("/letters/ai-risk/card.png")
+
+    assert diff.status_code == 200
+    assert "</span>1. Open data</ins>" in diff.content.decode()
+    assert (card.status_code, card["Content-Type"], card.content[:8]) == (
+        200,
+        "image/png",
+        b"\x89PNG\r\n\x1a\n",
+    )
 
 
 def test_logging_in_says_try_again(visitor, redis_down):
