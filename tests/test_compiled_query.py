@@ -1,6 +1,7 @@
 """CompiledQuery: a queryset compiled once, run with each call's values in their places."""
 
 import pytest
+from django.db.models import F
 
 from config.queries import CompiledQuery
 from signatories.models import Level, Signature
@@ -82,3 +83,39 @@ def test_an_argument_the_orm_rewrites_is_refused_when_compiling(letter):
 
     with pytest.raises(ValueError, match="'name' is not one value compared for equality"):
         query(name="Ada")
+
+
+def test_rows_come_back_as_the_orm_makes_them(letter):
+    signature = make_signature(letter, name="Ada Quinn", level=Level.CONFIRMED)
+    query = CompiledQuery(
+        lambda pk: Signature.objects.filter(pk=pk).only("name", "signed_at"), pk=int
+    )
+
+    (found,) = query(pk=signature.pk)
+    expected = Signature.objects.only("name", "signed_at").get(pk=signature.pk)
+
+    # The backend's converters ran: SQLite hands datetimes over as text.
+    assert found.signed_at == expected.signed_at and found.signed_at.tzinfo is not None
+    assert (found.pk, found.name, found.get_deferred_fields()) == (
+        expected.pk,
+        expected.name,
+        expected.get_deferred_fields(),
+    )
+    assert found._state.adding is False and found._state.db == "default"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda pk: Signature.objects.select_related("letter").filter(pk=pk),
+        lambda pk: Signature.objects.annotate(twice=F("emails_requested") * 2).filter(pk=pk),
+        lambda pk: Signature.objects.filter(pk=pk).values("name"),
+        lambda pk: Signature.objects.filter(pk=pk).values_list("name", flat=True),
+    ],
+    ids=["select_related", "annotate", "values", "values_list"],
+)
+def test_a_query_selecting_more_or_other_than_its_model_is_refused(letter, build):
+    query = CompiledQuery(build, pk=int)
+
+    with pytest.raises(ValueError, match="its model's own columns"):
+        query(pk=1)
