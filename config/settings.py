@@ -474,6 +474,10 @@ FRESH_LINKS_PER_DAY = env_int("FRESH_LINKS_PER_DAY", 3)
 # counted against MAX_EMAILS_PER_SIGNATURE either: a stranger who used that cap up would leave
 # the signer no way to get the link again, to withdraw say.
 MANAGE_LINKS_PER_DAY = env_int("MANAGE_LINKS_PER_DAY", 3)
+# Invitations to organize that one account may send in 24 hours, across all its letters. Anyone
+# can open an account and a draft: without a cap, the invitation form would send our mail to any
+# list of addresses, with a title of the sender's choosing.
+INVITATIONS_PER_DAY = env_int("INVITATIONS_PER_DAY", 20)
 # Hourly abuse reports (manage.py send_abuse_reports) tell a letter's owners about an hour
 # with at least this many signatures from one client address (an IPv6 /64) or one email
 # domain (shared webmail domains excepted).

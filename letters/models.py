@@ -1,8 +1,9 @@
 import secrets
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -377,16 +378,51 @@ class Letter(models.Model):
             locked.delete()
 
     def invite(self, *, email, role, by):
-        """A new invitation to organize this letter; the caller sends the email."""
-        invitation = Invitation.objects.create(letter=self, email=email, role=role, invited_by=by)
-        AuditEvent.record(
-            letter=self, actor=by, action="invitation.sent", target=invitation, role=role
-        )
+        """A new invitation to organize this letter; the caller sends the email.
+
+        Raises TooManyInvitations, with nothing written, when `by` has sent
+        INVITATIONS_PER_DAY invitations in the last 24 hours.
+        """
+        with transaction.atomic():
+            # The inviter's row lock makes two requests at once count one after the other.
+            get_user_model().objects.select_for_update().filter(pk=by.pk).first()
+            since = timezone.now() - INVITATION_WINDOW
+            sent = Invitation.objects.filter(invited_by=by, created_at__gt=since)
+            if sent.count() >= settings.INVITATIONS_PER_DAY:
+                # With a limit of 0 nothing was sent: none may be.
+                oldest = sent.order_by("created_at").values_list("created_at", flat=True).first()
+                raise TooManyInvitations((oldest or timezone.now()) + INVITATION_WINDOW)
+            invitation = Invitation.objects.create(
+                letter=self, email=email, role=role, invited_by=by
+            )
+            AuditEvent.record(
+                letter=self, actor=by, action="invitation.sent", target=invitation, role=role
+            )
         return invitation
 
 
 class LastOwnerError(ValidationError):
     """Refused: the change would leave the letter without an owner."""
+
+
+INVITATION_WINDOW = timedelta(days=1)
+
+
+class TooManyInvitations(ValidationError):
+    """Refused: the inviter has sent INVITATIONS_PER_DAY invitations in the last 24 hours."""
+
+    def __init__(self, allowed_again_at):
+        self.allowed_again_at = allowed_again_at
+        super().__init__(
+            _(
+                "You have sent %(count)d invitations in the last 24 hours, the most allowed. "
+                "You can send another after %(time)s UTC."
+            )
+            % {
+                "count": settings.INVITATIONS_PER_DAY,
+                "time": allowed_again_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
 
 
 class Revision(models.Model):

@@ -1,17 +1,23 @@
 """Co-organizers: the list, invitations by email, roles, removing and leaving."""
 
+import logging
+import math
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from letters import emails
 from letters.forms import InvitationForm, RoleForm
-from letters.models import Invitation, InvitationEmailMismatch, Organizer
+from letters.models import Invitation, InvitationEmailMismatch, Organizer, TooManyInvitations
 from letters.permissions import organizer_required, role_may
+
+logger = logging.getLogger("undersigned.abuse")
 
 
 def organizers_page(request, letter, membership, *, invite_form=None, error=None, status=200):
@@ -41,7 +47,18 @@ def invite(request, letter, membership):
     form = InvitationForm(request.POST)
     if not form.is_valid():
         return organizers_page(request, letter, membership, invite_form=form, status=400)
-    invitation = letter.invite(by=request.user, **form.cleaned_data)
+    try:
+        invitation = letter.invite(by=request.user, **form.cleaned_data)
+    except TooManyInvitations as refused:
+        logger.warning(
+            "Invitation refused: user=%s letter=%s reason=daily limit", request.user.pk, letter.slug
+        )
+        response = organizers_page(
+            request, letter, membership, invite_form=form, error=refused.messages[0], status=429
+        )
+        wait = refused.allowed_again_at - timezone.now()
+        response["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
+        return response
     # Sent after the invitation is committed, so the link in the email always works.
     transaction.on_commit(lambda: emails.send_invitation(invitation))
     messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})

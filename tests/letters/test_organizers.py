@@ -8,7 +8,13 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from letters.models import AuditEvent, Invitation, LastOwnerError, Organizer
+from letters.models import (
+    AuditEvent,
+    Invitation,
+    LastOwnerError,
+    Organizer,
+    TooManyInvitations,
+)
 from tests.builders import make_letter, make_organizer, make_user
 
 pytestmark = pytest.mark.django_db
@@ -173,6 +179,87 @@ def test_a_bad_invitation_is_refused_clearly(client, letter, owner, data, messag
     assert message in response.text
     assert not Invitation.objects.exists()
     assert mail.outbox == []
+
+
+def test_an_account_sends_at_most_its_daily_invitations(
+    client, letter, owner, settings, django_capture_on_commit_callbacks
+):
+    settings.INVITATIONS_PER_DAY = 2
+    other = make_letter(slug="other")
+    Organizer.objects.create(letter=other, user=owner, role="owner")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = invite(client, owner, "bea@example.org")
+        client.post(
+            "/organize/other/organizers/invite/", {"email": "cy@example.org", "role": "editor"}
+        )
+        refused = invite(client, owner, "dan@example.org")
+
+    assert first.status_code == 302
+    # The allowance is the account's, across its letters.
+    assert refused.status_code == 429
+    assert "You have sent 2 invitations in the last 24 hours, the most allowed." in refused.text
+    assert 86_000 < int(refused["Retry-After"]) <= 86_400
+    assert sorted(Invitation.objects.values_list("email", flat=True)) == [
+        "bea@example.org",
+        "cy@example.org",
+    ]
+    assert [m.to for m in mail.outbox] == [["bea@example.org"], ["cy@example.org"]]
+    assert AuditEvent.objects.filter(action="invitation.sent").count() == 2
+    # Another organizer of the letter has an allowance of their own.
+    co_owner = make_organizer(letter, "owner", email="co@example.org")
+    assert invite(client, co_owner, "dan@example.org").status_code == 302
+
+
+def test_invitations_older_than_a_day_leave_the_allowance(client, letter, owner, settings):
+    settings.INVITATIONS_PER_DAY = 1
+    invite(client, owner, "bea@example.org")
+    refused = invite(client, owner, "cy@example.org")
+    Invitation.objects.update(created_at=timezone.now() - timedelta(days=1, seconds=1))
+
+    again = invite(client, owner, "cy@example.org")
+
+    assert (refused.status_code, again.status_code) == (429, 302)
+    assert Invitation.objects.filter(email="cy@example.org").count() == 1
+
+
+def test_a_limit_of_zero_sends_no_invitation(client, letter, owner, settings):
+    settings.INVITATIONS_PER_DAY = 0
+
+    response = invite(client, owner)
+
+    assert response.status_code == 429
+    assert not Invitation.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_invitations_sent_at_once_stay_within_the_limit(settings):
+    """Six requests at the same moment, each in its own connection, against a limit of two."""
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks are a PostgreSQL matter; SQLite serialises every write.")
+    settings.INVITATIONS_PER_DAY = 2
+    letter = make_letter(slug="race")
+    owner = make_organizer(letter, "owner")
+    barrier = threading.Barrier(6)
+    outcomes = []
+
+    def send(n):
+        try:
+            barrier.wait()
+            letter.invite(email=f"person{n}@example.org", role="editor", by=owner)
+            outcomes.append("sent")
+        except TooManyInvitations:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["refused"] * 4 + ["sent"] * 2
+    assert Invitation.objects.filter(letter=letter).count() == 2
 
 
 def test_an_editor_cannot_invite_but_sees_the_list(client, letter, owner):
@@ -377,7 +464,10 @@ def test_only_open_invitations_are_listed(client, letter, owner):
 
 
 @pytest.mark.parametrize("rows", [1, 30])
-def test_organizers_page_queries_stay_flat(client, letter, owner, django_assert_num_queries, rows):
+def test_organizers_page_queries_stay_flat(
+    client, letter, owner, django_assert_num_queries, settings, rows
+):
+    settings.INVITATIONS_PER_DAY = rows
     for n in range(rows):
         make_organizer(letter, "reviewer")
         letter.invite(email=f"invitee{n}@example.org", role="editor", by=owner)
