@@ -108,3 +108,10 @@ def make_organizer(letter, role="owner", *, email=None, password=None):
     user = make_user(email, password=password)
     Organizer.objects.create(letter=letter, user=user, role=role)
     return user
+
+
+def make_revision(letter, body, note):
+    """A new revision of the published `letter` with `body`, made by one of its editors."""
+    Letter.objects.filter(pk=letter.pk).update(body=body)
+    letter.refresh_from_db()
+    return letter.revise(by=make_organizer(letter, "editor"), change_note=note)

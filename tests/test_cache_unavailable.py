@@ -25,8 +25,7 @@ from config.settings import parse_cache_url
 from letters.models import letter_changed
 from letters.views import forget_letter_to_sign
 from signatories.models import CountDelta, LetterCount, Level, Signature, schedule_roll_up
-from tests.builders import make_signature, sign_data
-from tests.letters.test_history import revise
+from tests.builders import make_revision, make_signature, sign_data
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +88,7 @@ def test_signing_stores_nothing_and_says_try_again(visitor, letter, redis_down):
 
 
 def test_a_revision_diff_and_the_share_card_are_made_without_the_cache(visitor, letter, redis_down):
-    revise(letter, "We call for **evidence**.\n\n1. Open data\n", "Open data.")
+    make_revision(letter, "We call for **evidence**.\n\n1. Open data\n", "Open data.")
 
     diff = visitor.get("/letters/ai-risk/history/1..2/")
     card = visitor.get("/letters/ai-risk/card.png")

@@ -3,24 +3,17 @@
 import pytest
 from django.core.cache import cache
 
-from letters.models import Letter
-from tests.builders import make_letter, make_organizer, make_signature
+from tests.builders import make_letter, make_revision, make_signature
 
 pytestmark = pytest.mark.django_db
 
 
-def revise(letter, body, note):
-    Letter.objects.filter(pk=letter.pk).update(body=body)
-    letter.refresh_from_db()
-    return letter.revise(by=make_organizer(letter, "editor"), change_note=note)
-
-
 @pytest.fixture
 def revised(letter):
-    revise(
+    make_revision(
         letter, "We call for **evidence**.\n\n1. Published methods\n2. Open data\n", "Open data."
     )
-    revise(letter, "We call for **evidence**.\n\n1. Open data\n", "Shorter list.")
+    make_revision(letter, "We call for **evidence**.\n\n1. Open data\n", "Shorter list.")
     return letter
 
 
@@ -39,7 +32,7 @@ def test_history_lists_every_revision_with_its_date_and_note(client, revised):
 def test_the_letter_page_links_to_its_history_once_revised(client, letter):
     assert "see history" not in client.get("/letters/ai-risk/").text
 
-    revise(letter, "Another text", "Rewritten.")
+    make_revision(letter, "Another text", "Rewritten.")
     # Anonymous readers share a copy of the page for PAGE_CACHE_SECONDS; the new revision shows
     # when it expires.
     cache.clear()
@@ -73,7 +66,7 @@ def test_diff_between_any_two_revisions_either_way(client, revised):
 
 
 def test_diff_escapes_markup_in_the_text(client, letter):
-    revise(letter, "<script>alert(1)</script>", "Hostile.")
+    make_revision(letter, "<script>alert(1)</script>", "Hostile.")
 
     response = client.get("/letters/ai-risk/history/1..2/")
 
@@ -123,7 +116,7 @@ def test_compare_with_bad_numbers_is_a_clear_400(client, revised, query):
 
 def test_signatory_list_says_which_revision_each_signer_signed(client, letter):
     make_signature(letter, name="Early Signer")
-    revise(letter, "Another text", "Rewritten.")
+    make_revision(letter, "Another text", "Rewritten.")
     make_signature(letter, name="Late Signer")
 
     text = client.get("/letters/ai-risk/signatories/").text
@@ -143,7 +136,7 @@ def test_signatory_list_of_an_unrevised_letter_does_not_mention_revisions(client
 def test_signatory_list_of_a_revised_letter_queries_stay_flat(
     client, letter, django_assert_num_queries, rows
 ):
-    revise(letter, "Another text", "Rewritten.")
+    make_revision(letter, "Another text", "Rewritten.")
     for _ in range(rows):
         make_signature(letter)
 
@@ -155,7 +148,7 @@ def test_signatory_list_of_a_revised_letter_queries_stay_flat(
 @pytest.mark.parametrize("rows", [1, 30])
 def test_history_queries_stay_flat(client, letter, django_assert_num_queries, rows):
     for n in range(rows - 1):
-        revise(letter, f"Text number {n}", f"Change {n}.")
+        make_revision(letter, f"Text number {n}", f"Change {n}.")
 
     # Letter, revisions.
     with django_assert_num_queries(2):
