@@ -4,7 +4,7 @@ database does; and nothing done already is undone or hidden (config.cache.best_e
 
 The caches here are real Redis clients: pointed at a port nothing listens on (the refused
 connection a restarting Redis gives), at a listener that never answers (a dead link), and at a
-private read-only replica (a primary demoted by a failover).
+private Redis that a test demotes to a read-only replica (a failover) or kills mid-request.
 """
 
 import contextlib
@@ -18,11 +18,12 @@ import pytest
 import redis
 from django.core import mail
 from django.core.cache import caches
-from django.db import transaction
-from django.test import Client
+from django.db import connection, transaction
+from django.test import Client, RequestFactory
 
+import config.cache
 from config.settings import parse_cache_url
-from letters.models import letter_changed
+from letters.models import Letter, letter_changed
 from letters.views import forget_letter_to_sign
 from signatories.models import CountDelta, LetterCount, Level, Signature, schedule_roll_up
 from tests.builders import make_revision, make_signature, sign_data
@@ -175,8 +176,8 @@ def silent_redis(settings):
         url = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
         settings.CACHES = {"default": parse_cache_url(url, timeout=1)}
         yield accepted
-    for connection in accepted:
-        connection.close()
+    for accepted_connection in accepted:
+        accepted_connection.close()
     caches._settings = None
 
 
@@ -193,15 +194,17 @@ def test_a_redis_that_never_answers_is_given_up_on_then_left_alone(visitor, lett
 
 
 @pytest.fixture
-def read_only_redis(settings, tmp_path):
-    """A private Redis that is a replica of nothing: it answers reads and refuses writes with
-    READONLY, as a primary demoted by a failover does."""
+def private_redis(settings, tmp_path):
+    """A Redis server of this test's own, the site's cache; yields a client of it and the
+    process, so that the test can demote it (REPLICAOF) or stop it."""
+    if not shutil.which("redis-server"):
+        pytest.skip("needs Debian's redis-server")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
         ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-         "--appendonly", "no", "--dir", str(tmp_path), "--replicaof", "127.0.0.1", "1"],
+         "--appendonly", "no", "--dir", str(tmp_path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -213,14 +216,78 @@ def read_only_redis(settings, tmp_path):
                 break
             time.sleep(0.05)
         settings.CACHES = {"default": parse_cache_url(f"redis://127.0.0.1:{port}/0")}
-        yield
+        yield client, server
     finally:
         server.kill()
         server.wait(timeout=10)
         caches._settings = None
 
 
-@pytest.mark.skipif(not shutil.which("redis-server"), reason="needs Debian's redis-server")
+def demote(client):
+    """Make the server a replica of nothing, as a failover demotes a primary: it keeps what it
+    holds and answers reads, and refuses writes with READONLY."""
+    client.replicaof("127.0.0.1", 1)
+
+
+@pytest.fixture
+def read_only_redis(private_redis):
+    demote(private_redis[0])
+
+
+def make_stale(path):
+    """The shared copy of the page at `path`, marked, and past its fresh time; its key."""
+    from config.http import shared_page_key
+
+    key = shared_page_key(RequestFactory().get(path))
+    content, headers, _ = caches["default"].get(key)
+    caches["default"].set(key, (b"the stale copy", headers, 0), 60)
+    return key
+
+
+def test_the_stale_copy_is_sent_when_the_refresh_cannot_be_locked(
+    visitor, letter, private_redis, settings, django_assert_num_queries
+):
+    settings.SHARED_PAGE_LOCAL_SECONDS = 0
+    visitor.get("/letters/ai-risk/")
+    make_stale("/letters/ai-risk/")
+    # The copy is read; taking the refresh lock is a write, refused.
+    demote(private_redis[0])
+
+    with django_assert_num_queries(0):
+        response = visitor.get("/letters/ai-risk/")
+
+    assert (response.status_code, response.content) == (200, b"the stale copy")
+    # The process goes without Redis for a moment.
+    assert config.cache.paused_until > time.monotonic()
+
+
+def test_a_withdrawn_letter_is_not_found_though_its_copy_cannot_be_dropped(
+    visitor, letter, private_redis, settings, caplog
+):
+    settings.SHARED_PAGE_LOCAL_SECONDS = 0
+    visitor.get("/letters/ai-risk/")
+    make_stale("/letters/ai-risk/")
+    # Around the model, so that nothing drops the copy on the way.
+    Letter.objects.filter(pk=letter.pk).update(status=Letter.Status.DRAFT)
+    _, server = private_redis
+
+    def redis_dies(execute, sql, params, many, context):
+        # Redis goes away while the page is rendered: after the refresh lock was taken, before
+        # the stale copy would be dropped.
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=10)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(redis_dies):
+        response = visitor.get("/letters/ai-risk/")
+
+    assert response.status_code == 404
+    assert server.poll() is not None
+    assert "Cache unavailable; going without it" in caplog.text
+    assert "skipped releasing the refresh lock" in caplog.text
+
+
 def test_a_page_that_rendered_is_sent_though_it_cannot_be_shared(visitor, letter, read_only_redis):
     response = visitor.get("/letters/ai-risk/")
 
@@ -228,7 +295,6 @@ def test_a_page_that_rendered_is_sent_though_it_cannot_be_shared(visitor, letter
     assert letter.title in response.content.decode()
 
 
-@pytest.mark.skipif(not shutil.which("redis-server"), reason="needs Debian's redis-server")
 def test_signing_on_a_read_only_redis_says_try_again(visitor, letter, read_only_redis):
     response = visitor.post(
         "/letters/ai-risk/sign/", sign_data(), headers={"Sec-Fetch-Site": "same-origin"}
