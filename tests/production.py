@@ -349,3 +349,28 @@ def production_site(tmp_path_factory, mail, *, database, **variables):
     finally:
         for server in servers:
             server.stop()
+
+
+@contextlib.contextmanager
+def redis_server(directory, *arguments):
+    """A Redis server of the test's own on a free port, with `arguments` (`--requirepass x`);
+    yields its port once it answers, and stops it after."""
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(directory), *arguments],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+        yield port, server
+    finally:
+        server.kill()
+        server.wait(timeout=STOP_TIMEOUT)

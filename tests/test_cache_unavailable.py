@@ -10,7 +10,6 @@ private Redis that a test demotes to a read-only replica (a failover) or kills m
 import contextlib
 import shutil
 import socket
-import subprocess
 import threading
 import time
 
@@ -27,6 +26,7 @@ from letters.models import Letter, letter_changed
 from letters.views import forget_letter_to_sign
 from signatories.models import CountDelta, LetterCount, Level, Signature, schedule_roll_up
 from tests.builders import make_revision, make_signature, sign_data
+from tests.production import redis_server
 
 pytestmark = pytest.mark.django_db
 
@@ -199,28 +199,10 @@ def private_redis(settings, tmp_path):
     process, so that the test can demote it (REPLICAOF) or stop it."""
     if not shutil.which("redis-server"):
         pytest.skip("needs Debian's redis-server")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-         "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        client = redis.Redis(port=port)
-        for _ in range(100):
-            with contextlib.suppress(redis.ConnectionError):
-                client.ping()
-                break
-            time.sleep(0.05)
+    with redis_server(tmp_path) as (port, server):
         settings.CACHES = {"default": parse_cache_url(f"redis://127.0.0.1:{port}/0")}
-        yield client, server
-    finally:
-        server.kill()
-        server.wait(timeout=10)
-        caches._settings = None
+        yield redis.Redis(port=port), server
+    caches._settings = None
 
 
 def demote(client):

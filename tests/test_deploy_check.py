@@ -5,6 +5,7 @@ environment once, at import.
 """
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -12,7 +13,7 @@ import pytest
 from django.core.management.utils import get_random_secret_key
 from django.db import connection
 
-from tests.production import BASE_DIR, database_url, production_env
+from tests.production import BASE_DIR, database_url, free_port, production_env, redis_server
 
 
 @pytest.fixture
@@ -100,3 +101,49 @@ def test_https_site_in_production_insists_on_https(production):
         "CSRF_COOKIE_SECURE": True,
         "SECURE_SSL_REDIRECT": True,
     }
+
+
+@pytest.fixture
+def redis_with_password(tmp_path):
+    if not shutil.which("redis-server"):
+        pytest.skip("needs Debian's redis-server")
+    with redis_server(tmp_path, "--requirepass", "right-password") as (port, _):
+        yield port
+
+
+@pytest.mark.parametrize(
+    ("credentials", "issue"),
+    [
+        (":right-password@", None),
+        (":wrong-password@", "undersigned.E001"),
+        ("", "undersigned.E001"),
+    ],
+    ids=["right password", "wrong password", "no password"],
+)
+def test_deploy_check_names_a_redis_that_refuses_the_credentials(
+    production, redis_with_password, credentials, issue
+):
+    production["CACHE_URL"] = f"redis://{credentials}127.0.0.1:{redis_with_password}/0"
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production)
+
+    if issue is None:
+        assert result.returncode == 0, result.stdout + result.stderr
+    else:
+        assert result.returncode != 0
+        assert issue in result.stderr
+        assert "The Redis at CACHE_URL refused its credentials" in result.stderr
+        assert "right-password" not in result.stderr + result.stdout
+
+
+def test_deploy_check_warns_of_a_redis_that_does_not_answer(production):
+    production["CACHE_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+
+    warned = manage("check", "--deploy", "--fail-level", "WARNING", env=production)
+    passed = manage("check", "--deploy", env=production)
+
+    assert warned.returncode != 0
+    assert "undersigned.W001" in warned.stderr + warned.stdout
+    assert "The Redis at CACHE_URL did not answer" in warned.stderr + warned.stdout
+    # A warning: a deploy may start before Redis does.
+    assert passed.returncode == 0, passed.stdout + passed.stderr
