@@ -383,8 +383,7 @@ class Letter(models.Model):
         Raises TooManyInvitations, with nothing written, when `by` has sent
         INVITATIONS_PER_DAY invitations in the last 24 hours.
         """
-        with transaction.atomic():
-            # The inviter's row lock makes two requests at once count one after the other.
+        with transaction.atomic():  # locks the inviter: requests at once count in turn
             get_user_model().objects.select_for_update().filter(pk=by.pk).first()
             since = timezone.now() - INVITATION_WINDOW
             sent = Invitation.objects.filter(invited_by=by, created_at__gt=since)
