@@ -96,22 +96,16 @@ class CompiledQuery:
                     f"argument {name!r} is not one value compared for equality in the query"
                 )
             slots[name] = found[0]
-        columns = [expression for expression, _, _ in compiler.select]
-        attnames = [getattr(getattr(column, "target", None), "attname", None) for column in columns]
-        # from_db() takes the values in the model's field order, the one the ORM selects in.
-        in_model_order = [
-            field.attname
-            for field in queryset.model._meta.concrete_fields
-            if field.attname in attnames
-        ]
         if (
             queryset._iterable_class is not ModelIterable
-            or compiler.klass_info is None
             or compiler.klass_info.get("related_klass_infos")
+            # Annotations and extra(select=…), whose columns come first.
             or compiler.annotation_col_map
-            or attnames != in_model_order
         ):
             raise ValueError("a compiled query selects its model's own columns, and only those")
+        # The model's columns, in its fields' order (the ORM's, and the one from_db() takes).
+        columns = [expression for expression, _, _ in compiler.select]
+        attnames = [column.target.attname for column in columns]
         converters = tuple(compiler.get_converters(columns).items())
         self.compiled[using] = sql, tuple(params), slots, attnames, converters
         return self.compiled[using]

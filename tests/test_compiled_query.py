@@ -110,9 +110,12 @@ def test_rows_come_back_as_the_orm_makes_them(letter):
         lambda pk: Signature.objects.select_related("letter").filter(pk=pk),
         lambda pk: Signature.objects.annotate(twice=F("emails_requested") * 2).filter(pk=pk),
         lambda pk: Signature.objects.filter(pk=pk).values("name"),
+        lambda pk: Signature.objects.filter(pk=pk).values(),
         lambda pk: Signature.objects.filter(pk=pk).values_list("name", flat=True),
+        # Its column comes before the model's: from_db() would take it for the first field.
+        lambda pk: Signature.objects.filter(pk=pk).extra(select={"one": "1"}),  # noqa: S610
     ],
-    ids=["select_related", "annotate", "values", "values_list"],
+    ids=["select_related", "annotate", "values", "all values", "values_list", "extra"],
 )
 def test_a_query_selecting_more_or_other_than_its_model_is_refused(letter, build):
     query = CompiledQuery(build, pk=int)
