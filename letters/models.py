@@ -11,6 +11,7 @@ from django.db.models import FilteredRelation, Max, OuterRef, Q, StringAgg, Subq
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from config.cache import best_effort, get_or_set
 from letters.markdown import render_markdown
@@ -413,9 +414,12 @@ class TooManyInvitations(ValidationError):
     def __init__(self, allowed_again_at):
         self.allowed_again_at = allowed_again_at
         super().__init__(
-            _(
+            ngettext(
+                "You have sent %(count)d invitation in the last 24 hours, the most allowed. "
+                "You can send another after %(time)s UTC.",
                 "You have sent %(count)d invitations in the last 24 hours, the most allowed. "
-                "You can send another after %(time)s UTC."
+                "You can send another after %(time)s UTC.",
+                settings.INVITATIONS_PER_DAY,
             )
             % {
                 "count": settings.INVITATIONS_PER_DAY,

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -87,6 +89,16 @@ def assert_accessible(page):
             for node in violation["nodes"]:
                 lines.append(f"    at {', '.join(map(str, node['target']))}")
         pytest.fail("\n".join(lines), pytrace=False)
+
+
+def log_in(page, live_server, user):
+    """The browser carries a session made by Django's test client for this user."""
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
 
 
 @pytest.fixture(autouse=True)

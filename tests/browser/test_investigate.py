@@ -1,25 +1,13 @@
 """An owner investigates a flood in the browser: search, preview, hide with a reason, progress."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from signatories.models import Signature
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, log_in
 from tests.builders import make_letter, make_organizer, make_signature
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, live_server, user):
-    """The browser carries a session made by Django's test client for this user."""
-    client = Client()
-    client.force_login(user)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
 
 
 def test_owner_finds_a_flood_and_hides_it(live_server, page):

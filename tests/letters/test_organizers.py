@@ -222,6 +222,18 @@ def test_invitations_older_than_a_day_leave_the_allowance(client, letter, owner,
     assert Invitation.objects.filter(email="cy@example.org").count() == 1
 
 
+def test_the_refusal_speaks_the_inviters_language(client, letter, owner, settings):
+    settings.INVITATIONS_PER_DAY = 1
+    client.force_login(owner)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    invite(client, owner, "bea@example.org")
+
+    refused = invite(client, owner, "cy@example.org")
+
+    assert refused.status_code == 429
+    assert "Vous avez envoyé 1 invitation ces dernières 24 heures, le maximum" in refused.text
+
+
 def test_a_limit_of_zero_sends_no_invitation(client, letter, owner, settings):
     settings.INVITATIONS_PER_DAY = 0
 
