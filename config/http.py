@@ -158,7 +158,9 @@ def share(response, *, seconds):
 
 # The addresses whose views share() their answers: the middleware looks only these up, so no
 # other request pays for a cache read.
-SHARED_PAGE_PATHS = re.compile(r"/letters/[^/]+/(signatories/)?|/api/v1/letters/[^/]+/count")
+SHARED_PAGE_PATHS = re.compile(
+    r"/letters/[^/]+/(signatories/|check-email/)?|/api/v1/letters/[^/]+/count"
+)
 
 
 def shared_page_key(request):

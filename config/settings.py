@@ -159,7 +159,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Anonymous readers' letter and list pages, from the cache before sessions and the rest.
+    # Anonymous readers' letter, list and check-your-email pages, from the cache before sessions
+    # and the rest.
     "config.http.SharedPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language comes from the cookie set_language writes, else Accept-Language; the public

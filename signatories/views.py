@@ -105,7 +105,11 @@ def sign(request, slug):
 
 
 @require_safe
+@shared_page
+@read_from_replica
 def check_email(request, slug):
+    """Where every signing POST leads, the same for every signer: at a spike, each signature
+    is also a read of this page, and one shared copy answers them all."""
     letter = public_letter(slug)
     return render(request, "signatories/check_email.html", {"letter": letter})
 

@@ -10,7 +10,7 @@ from django.test import Client, RequestFactory
 from config.http import refresh_lock_key, shared_page_key
 from letters.models import Letter
 from signatories.models import Signature
-from tests.builders import make_signature
+from tests.builders import make_signature, sign_data
 
 
 @pytest.fixture
@@ -57,6 +57,24 @@ def test_second_reader_gets_the_cached_page_without_queries(
     assert second.cookies == {}
 
 
+def test_signers_share_the_check_your_email_page(
+    reader, letter, django_assert_num_queries, immediate_on_commit
+):
+    signed = Client().post(
+        "/letters/ai-risk/sign/", sign_data(), headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    first = reader.get(signed["Location"])
+
+    with django_assert_num_queries(0):
+        second = Client().get("/letters/ai-risk/check-email/")
+
+    assert (first.status_code, second.content) == (200, first.content)
+    assert "Check your email" in second.text
+    assert second["Cache-Control"] == "public, max-age=5, stale-while-revalidate=30"
+    assert second.cookies == {}
+    assert "csrfmiddlewaretoken" not in second.text
+
+
 def test_a_page_that_sets_a_cookie_is_neither_shared_nor_cached(reader, letter):
     # A malformed CSRF cookie makes Django send a new one with the page.
     reader.cookies["csrftoken"] = "not-a-valid-token"
@@ -74,9 +92,9 @@ def test_a_page_that_sets_a_cookie_is_neither_shared_nor_cached(reader, letter):
 def test_other_addresses_never_read_the_page_cache(reader, letter):
     reader.get("/letters/ai-risk/")
 
-    response = reader.get("/letters/ai-risk/check-email/")
+    response = reader.get("/letters/ai-risk/history/")
 
-    assert "Check your email" in response.text
+    assert "Revision 1" in response.text
     assert "public" not in response.get("Cache-Control", "")
 
 
