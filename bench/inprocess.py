@@ -30,7 +30,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH_DIR.parent), str(BENCH_DIR)]
 
-from run import DEFAULT_CACHE_URL, DEFAULT_DATABASE_URL  # noqa: E402
+from run import DEFAULT_CACHE_URL, DEFAULT_DATABASE_URL, production_environment  # noqa: E402
 
 WARMUP = 50
 ORIGIN = "http://127.0.0.1:8000"
@@ -53,19 +53,17 @@ def main():
 
 
 def measure(args, static_root):
-    os.environ.update({
-        "DEBUG": "0", "SECRET_KEY": os.urandom(32).hex(), "DATABASE_URL": args.database_url,
-        "SITE_URL": ORIGIN, "ALLOWED_HOSTS": "127.0.0.1", "EMAIL_URL": "smtp://127.0.0.1:25",
-        "TASKS_BACKEND": "database", "CACHE_URL": args.cache_url, "STATIC_ROOT": static_root,
-        "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING",
-        "DATABASE_POOL_MIN": "1", "DATABASE_POOL_MAX": "1",
-        # Every request comes from one address: the rate limits would refuse nearly all of them.
-        **{
-            f"SIGN_LIMIT_{scope}_{window}": str(10**9)
-            for scope in ["IP", "DOMAIN", "SHARED_NETWORK"]
-            for window in ["BURST", "DAILY"]
-        },
-    })  # fmt: skip
+    os.environ.update(
+        production_environment(
+            database_url=args.database_url,
+            cache_url=args.cache_url,
+            site_url=ORIGIN,
+            # Nothing is sent: the emails are queued, and no worker runs.
+            email_url="smtp://127.0.0.1:25",
+            static_root=static_root,
+        )
+        | {"LOG_LEVEL": "WARNING", "DATABASE_POOL_MIN": "1", "DATABASE_POOL_MAX": "1"}
+    )
     import data  # sets Django up with the environment above
     from django.core.management import call_command
     from django.core.wsgi import get_wsgi_application

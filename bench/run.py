@@ -119,6 +119,29 @@ def parse_args():
     return parser.parse_args()
 
 
+def production_environment(*, database_url, cache_url, site_url, email_url, static_root):
+    """The environment of the servers under test: production settings, one secret per run."""
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": os.urandom(32).hex(),
+        "DATABASE_URL": database_url,
+        "SITE_URL": site_url,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "EMAIL_URL": email_url,
+        "TASKS_BACKEND": "database",
+        "CACHE_URL": cache_url,
+        "STATIC_ROOT": str(static_root),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        # wrk signs from one address: lift the rate limits, or the benchmark would measure
+        # refused attempts (a 303 that stores nothing) instead of signatures.
+        **{
+            f"SIGN_LIMIT_{scope}_{window}": str(10**9)
+            for scope in ["IP", "DOMAIN", "SHARED_NETWORK"]
+            for window in ["BURST", "DAILY"]
+        },
+    }
+
+
 def children_cpu_seconds():
     """CPU time of the finished child processes: the wrk runs."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -155,25 +178,13 @@ def main():
         tmp = Path(tmp)
         port = stack.free_port()
         base_url = f"http://127.0.0.1:{port}"
-        production = {
-            "DEBUG": "0",
-            "SECRET_KEY": os.urandom(32).hex(),
-            "DATABASE_URL": args.database_url,
-            "SITE_URL": base_url,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "EMAIL_URL": f"smtp://127.0.0.1:{mail.port}",
-            "TASKS_BACKEND": "database",
-            "CACHE_URL": args.cache_url,
-            "STATIC_ROOT": str(tmp / "static"),
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            # wrk signs from one address: lift the rate limits, or the benchmark would measure
-            # refused attempts (a 303 that stores nothing) instead of signatures.
-            **{
-                f"SIGN_LIMIT_{scope}_{window}": str(10**9)
-                for scope in ["IP", "DOMAIN", "SHARED_NETWORK"]
-                for window in ["BURST", "DAILY"]
-            },
-        }
+        production = production_environment(
+            database_url=args.database_url,
+            cache_url=args.cache_url,
+            site_url=base_url,
+            email_url=f"smtp://127.0.0.1:{mail.port}",
+            static_root=tmp / "static",
+        )
         # This process prepares the data with the servers' settings, so the confirmation
         # tokens it signs are ones they accept.
         os.environ.update(production | {"LOG_LEVEL": "WARNING"})
