@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
-from config.cache import CACHE_UNAVAILABLE
+from config.cache import try_cache
 from config.queries import CompiledQuery
 from config.tasks import (
     create_with_task,
@@ -1021,11 +1021,11 @@ def schedule_roll_up():
     """Queue one roll-up for the next few seconds, however many signatures arrive meanwhile."""
     from signatories.tasks import roll_up_counts
 
-    try:
-        first = cache.add(ROLL_UP_PENDING_KEY, True, timeout=settings.COUNT_ROLL_UP_SECONDS)
-    except CACHE_UNAVAILABLE:
-        # It follows a commit: queue one anyway, as a roll-up is safe to run twice.
-        first = True
+    first = try_cache(
+        lambda: cache.add(ROLL_UP_PENDING_KEY, True, timeout=settings.COUNT_ROLL_UP_SECONDS),
+        # It follows a commit: without Redis, queue one anyway, as a roll-up is safe to run twice.
+        fallback=lambda: True,
+    )
     if first:
         roll_up_counts.enqueue()
 
