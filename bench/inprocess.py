@@ -12,8 +12,9 @@ collector, as `config.serve` does before granian forks.
 
 The bench's table gives each endpoint's CPU under load, which moves by a quarter from run to run
 on a shared machine; alternating two versions of the code here (a git worktree of the other
-one, run with its own path first) tells a change of a tenth apart. `--profile` prints cProfile's
-cumulative table, measured in CPU time.
+one, run with its own path first) tells a change of a tenth apart. It also prints PostgreSQL's CPU
+per request, from its processes' clock ticks (so nothing else should use this machine's PostgreSQL
+meanwhile). `--profile` prints cProfile's cumulative table, measured in CPU time.
 """
 
 import argparse
@@ -30,6 +31,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH_DIR.parent), str(BENCH_DIR)]
 
+import stack  # noqa: E402
 from run import DEFAULT_CACHE_URL, DEFAULT_DATABASE_URL, production_environment  # noqa: E402
 
 WARMUP = 50
@@ -110,6 +112,8 @@ def measure(args, static_root):
     gc.collect()
     gc.freeze()
     profile = cProfile.Profile(time.process_time) if args.profile else None
+    postgres = stack.postgres_pids()
+    database_before = stack.cpu_ticks(postgres)
     cpu, wall = time.process_time(), time.perf_counter()
     if profile:
         profile.enable()
@@ -118,9 +122,13 @@ def measure(args, static_root):
     if profile:
         profile.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    database = stack.cpu_seconds_between(
+        {"postgres": database_before}, {"postgres": stack.cpu_ticks(postgres)}
+    )["postgres"]
     print(
         f"{args.endpoint}: {args.requests} requests, CPU {1000 * cpu / args.requests:.3f} ms "
-        f"a request, wall {1000 * wall / args.requests:.3f} ms"
+        f"a request, wall {1000 * wall / args.requests:.3f} ms; PostgreSQL's CPU (all its "
+        f"processes) {1000 * database / args.requests:.3f} ms a request"
     )
     if profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(60)
