@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings import env_bool, parse_cache_url, parse_email_url
+from config.settings import env_bool, env_prepare_threshold, parse_cache_url, parse_email_url
 
 
 def test_env_bool_refuses_a_vague_value(monkeypatch):
@@ -53,3 +53,16 @@ def test_cache_url():
     assert parse_cache_url("")["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
     with pytest.raises(ImproperlyConfigured):
         parse_cache_url("memcached://x")
+
+
+@pytest.mark.parametrize(("raw", "threshold"), [("", 2), ("0", 0), ("5", 5), ("off", None)])
+def test_prepare_threshold(monkeypatch, raw, threshold):
+    monkeypatch.setenv("THRESHOLD", raw)
+    assert env_prepare_threshold("THRESHOLD", 2) == threshold
+
+
+@pytest.mark.parametrize("raw", ["-1", "never", "2.5"])
+def test_prepare_threshold_refuses_nonsense(monkeypatch, raw):
+    monkeypatch.setenv("THRESHOLD", raw)
+    with pytest.raises(ImproperlyConfigured, match="THRESHOLD"):
+        env_prepare_threshold("THRESHOLD", 2)
