@@ -189,6 +189,7 @@ def main():
         # tokens it signs are ones they accept.
         os.environ.update(production | {"LOG_LEVEL": "WARNING"})
         prepared = prepare(args, tmp, stamp)
+        report["machine"]["postgresql_autovacuum"] = prepared["autovacuum"]
         stack.compile_bytecode()
         import data
 
@@ -267,12 +268,14 @@ def prepare(args, tmp, stamp):
         f"bench-confirm-{stamp.lower()}",
         confirm_count,
     )
+    autovacuum = data.vacuum_task_queue()
     tokens_file = tmp / "confirm-paths.txt"
     tokens_file.write_text("\n".join(paths) + "\n")
     data.timed("collectstatic", call_command, "collectstatic", interactive=False, verbosity=0)
     # The servers get their own connections; this process's pool would only sit idle.
     data.close()
     return {
+        "autovacuum": autovacuum,
         "sizes": sizes,
         "deep_page": page,
         "cursor": cursor,
@@ -684,6 +687,9 @@ def print_report(report):
           f"bench (of {machine['cpus']})")  # fmt: skip
     print(f"load average (1, 5, 15 min) at start {machine['load_average_at_start']}, at end "
           f"{machine['load_average_at_end']}, on {machine['cpus']} CPUs")  # fmt: skip
+    if "postgresql_autovacuum" in machine:
+        print(f"PostgreSQL's autovacuum: {machine['postgresql_autovacuum']}; the task queue's "
+              f"table was vacuumed before the load")  # fmt: skip
     settings = report["settings"]
     print(
         f"granian: {settings['granian_workers']} workers × {settings['blocking_threads']} "
