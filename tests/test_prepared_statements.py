@@ -15,19 +15,24 @@ pytestmark = [
 ]
 
 
+# The pool hands tests the same connections, which keep what they prepared: this query's shape
+# is this test's alone, so no earlier test has prepared it.
+SHAPE = 'UPPER("letters_letter"."title"::text) = UPPER($1)'
+
+
 def prepared_letter_queries():
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
-    return [s for s in statements if 'FROM "letters_letter"' in s and "$1" in s]
+    return [s for s in statements if SHAPE in s]
 
 
-def read_letter(slug):
-    return Letter.objects.get(slug=slug)
+def read_letter(title):
+    return Letter.objects.get(title__iexact=title)
 
 
 def test_a_query_run_past_the_threshold_is_prepared_once_whatever_its_parameters():
-    first, second = make_letter(slug="first"), make_letter(slug="second")
+    first, second = make_letter(title="First"), make_letter(title="Second")
 
     read_letter("first")
     after_one = prepared_letter_queries()
@@ -36,4 +41,4 @@ def test_a_query_run_past_the_threshold_is_prepared_once_whatever_its_parameters
 
     assert after_one == []
     assert len(prepared_letter_queries()) == 1
-    assert (read_letter("first"), read_letter("second")) == (first, second)
+    assert (read_letter("FIRST"), read_letter("second")) == (first, second)
