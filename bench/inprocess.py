@@ -1,14 +1,19 @@
-"""CPU time of one signing or confirming request, in this process, without a server or wrk.
+"""CPU time of one signing or confirming request, or of one email, in this process, without a
+server or wrk.
 
     uv run python bench/inprocess.py confirm --requests 2000
     uv run python bench/inprocess.py sign --requests 3000 --profile
+    uv run python bench/inprocess.py mail --requests 2000
 
 The requests go through Django's WSGI handler with the production settings the benchmark's
 servers get (DEBUG off, PostgreSQL, Redis, the database task queue), on the database
 `bench/run.py` seeded (run it once first; `--skip-seed` runs keep it). Signing posts new
 addresses to the main letter; confirming posts pending signatures' links, made here. The first
 50 requests warm the process and are not counted; then the objects alive are frozen out of the
-collector, as `config.serve` does before granian forks.
+collector, as `config.serve` does before granian forks. `mail` signs that many addresses first
+(not measured), then runs the task worker (`db_worker --batch`) here until the queue is empty:
+the figures are per email sent to an SMTP sink, the roll-ups the signatures asked for included.
+CPU is this thread's: the sink runs in a thread of its own and is not counted.
 
 The bench's table gives each endpoint's CPU under load, which moves by a quarter from run to run
 on a shared machine; alternating two versions of the code here (a git worktree of the other
@@ -40,7 +45,7 @@ ORIGIN = "http://127.0.0.1:8000"
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("endpoint", choices=["sign", "confirm"])
+    parser.add_argument("endpoint", choices=["sign", "confirm", "mail"])
     parser.add_argument("--requests", type=int, default=2000, help="measured requests")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--cache-url", default=DEFAULT_CACHE_URL)
@@ -50,18 +55,21 @@ def parse_args():
 
 def main():
     args = parse_args()
-    with tempfile.TemporaryDirectory(prefix="undersigned-inprocess-") as static_root:
-        measure(args, static_root)
+    with (
+        tempfile.TemporaryDirectory(prefix="undersigned-inprocess-") as static_root,
+        stack.smtp_sink() as mail,
+    ):
+        measure(args, static_root, mail)
 
 
-def measure(args, static_root):
+def measure(args, static_root, mail):
     os.environ.update(
         production_environment(
             database_url=args.database_url,
             cache_url=args.cache_url,
             site_url=ORIGIN,
-            # Nothing is sent: the emails are queued, and no worker runs.
-            email_url="smtp://127.0.0.1:25",
+            # The emails are queued; only `mail` runs a worker, which sends them to the sink.
+            email_url=f"smtp://127.0.0.1:{mail.port}",
             static_root=static_root,
         )
         | {"LOG_LEVEL": "WARNING", "DATABASE_POOL_MIN": "1", "DATABASE_POOL_MAX": "1"}
@@ -107,28 +115,44 @@ def measure(args, static_root):
         if statuses[0] != expected:
             raise SystemExit(f"{path} answered {statuses[0]}, not {expected}")
 
+    def send_queued_emails():
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
     for path, body in requests[:WARMUP]:
         post(path, body)
+    if args.endpoint == "mail":
+        send_queued_emails()
+        for path, body in requests[WARMUP:]:
+            post(path, body)
+        work, unit = send_queued_emails, "email"
+    else:
+
+        def work():
+            for path, body in requests[WARMUP:]:
+                post(path, body)
+
+        unit = "request"
     gc.collect()
     gc.freeze()
-    profile = cProfile.Profile(time.process_time) if args.profile else None
+    profile = cProfile.Profile(time.thread_time) if args.profile else None
     postgres = stack.postgres_pids()
     database_before = stack.cpu_ticks(postgres)
-    cpu, wall = time.process_time(), time.perf_counter()
+    sent_before = mail.received
+    cpu, wall = time.thread_time(), time.perf_counter()
     if profile:
         profile.enable()
-    for path, body in requests[WARMUP:]:
-        post(path, body)
+    work()
     if profile:
         profile.disable()
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
     database = stack.cpu_seconds_between(
         {"postgres": database_before}, {"postgres": stack.cpu_ticks(postgres)}
     )["postgres"]
+    count = mail.received - sent_before if args.endpoint == "mail" else args.requests
     print(
-        f"{args.endpoint}: {args.requests} requests, CPU {1000 * cpu / args.requests:.3f} ms "
-        f"a request, wall {1000 * wall / args.requests:.3f} ms; PostgreSQL's CPU (all its "
-        f"processes) {1000 * database / args.requests:.3f} ms a request"
+        f"{args.endpoint}: {count} {unit}s, CPU {1000 * cpu / count:.3f} ms per {unit}, wall "
+        f"{1000 * wall / count:.3f} ms; PostgreSQL's CPU (all its processes) "
+        f"{1000 * database / count:.3f} ms per {unit}"
     )
     if profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(60)
