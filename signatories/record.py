@@ -21,6 +21,18 @@ from signatories.opendata import OPEN_DATA_COLUMNS, csv_row, open_data_rows
 RECORD_COLUMNS = ["op", *OPEN_DATA_COLUMNS]
 
 
+# A day's additions can be a viral day's signatures: their ids go to the database in batches,
+# as PostgreSQL takes at most 65,535 parameters a statement when they are sent apart from the
+# query (config/settings.py), and some SQLite builds 32,766.
+IN_RECORD_BATCH = 10_000
+
+
+def mark_in_record(letter, public_ids, in_record):
+    for start in range(0, len(public_ids), IN_RECORD_BATCH):
+        batch = public_ids[start : start + IN_RECORD_BATCH]
+        Signature.objects.filter(letter=letter, public_id__in=batch).update(in_record=in_record)
+
+
 def chain_digest(previous_digest, day, content_sha256):
     return hashlib.sha256(
         f"{previous_digest}\n{day.isoformat()}\n{content_sha256}\n".encode()
@@ -63,8 +75,8 @@ def take_snapshot(letter, day):
         content = buffer.getvalue()
         content_sha256 = hashlib.sha256(content.encode()).hexdigest()
         previous_digest = previous.digest if previous else Snapshot.GENESIS
-        Signature.objects.filter(letter=letter, public_id__in=added_ids).update(in_record=True)
-        Signature.objects.filter(letter=letter, public_id__in=removed_ids).update(in_record=False)
+        mark_in_record(letter, added_ids, True)
+        mark_in_record(letter, removed_ids, False)
         return Snapshot.objects.create(
             letter=letter,
             day=day,

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from signatories.models import Signature, Snapshot
 from tests.builders import make_signature
@@ -119,3 +120,20 @@ def test_bad_day_option_is_a_clear_error():
 
     with pytest.raises(CommandError, match="--day must look like"):
         call_command("take_snapshots", day="yesterday")
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's limit; slow to seed on SQLite"
+)
+def test_a_day_with_more_additions_than_a_statement_takes_parameters_is_recorded(letter):
+    # 70,000 ids: above the 65,535 parameters PostgreSQL takes in a statement.
+    call_command("seed_signatures", letter.slug, count=70_000, verbosity=0)
+    Signature.objects.filter(letter=letter).update(in_record=False)
+    listed = Signature.objects.listed(letter).count()
+
+    call_command("take_snapshots", day=DAY1.isoformat())
+
+    snapshot = Snapshot.objects.get(letter=letter, day=DAY1)
+    assert listed > 65_535
+    assert (snapshot.added, snapshot.removed, snapshot.total) == (listed, 0, listed)
+    assert Signature.objects.filter(letter=letter, in_record=True).count() == listed
