@@ -12,6 +12,7 @@ downloads alone and checks that every id the record still lists is in the curren
 import csv
 import hashlib
 import io
+from itertools import batched
 
 from django.db import transaction
 
@@ -28,8 +29,7 @@ IN_RECORD_BATCH = 10_000
 
 
 def mark_in_record(letter, public_ids, in_record):
-    for start in range(0, len(public_ids), IN_RECORD_BATCH):
-        batch = public_ids[start : start + IN_RECORD_BATCH]
+    for batch in batched(public_ids, IN_RECORD_BATCH):
         Signature.objects.filter(letter=letter, public_id__in=batch).update(in_record=in_record)
 
 
