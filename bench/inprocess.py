@@ -118,20 +118,17 @@ def measure(args, static_root, mail):
     def send_queued_emails():
         call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
-    for path, body in requests[:WARMUP]:
-        post(path, body)
+    def post_all(batch):
+        for path, body in batch:
+            post(path, body)
+
+    post_all(requests[:WARMUP])
     if args.endpoint == "mail":
         send_queued_emails()
-        for path, body in requests[WARMUP:]:
-            post(path, body)
+        post_all(requests[WARMUP:])
         work, unit = send_queued_emails, "email"
     else:
-
-        def work():
-            for path, body in requests[WARMUP:]:
-                post(path, body)
-
-        unit = "request"
+        work, unit = (lambda: post_all(requests[WARMUP:])), "request"
     gc.collect()
     gc.freeze()
     profile = cProfile.Profile(time.thread_time) if args.profile else None
@@ -149,6 +146,8 @@ def measure(args, static_root, mail):
         {"postgres": database_before}, {"postgres": stack.cpu_ticks(postgres)}
     )["postgres"]
     count = mail.received - sent_before if args.endpoint == "mail" else args.requests
+    if not count:
+        raise SystemExit("the worker sent no email: see its log above")
     print(
         f"{args.endpoint}: {count} {unit}s, CPU {1000 * cpu / count:.3f} ms per {unit}, wall "
         f"{1000 * wall / count:.3f} ms; PostgreSQL's CPU (all its processes) "
