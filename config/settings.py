@@ -153,6 +153,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Before django_tasks_db: its `manage.py db_worker` replaces the library's.
+    "signatories",
     "django_tasks_db",
     "allauth",
     "allauth.account",
@@ -161,7 +163,6 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.orcid",
     "django_altcha",
     "letters",
-    "signatories",
 ]
 
 MIDDLEWARE = [
@@ -274,10 +275,18 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Tasks: "immediate" runs them in-process (demo, tests); "database" queues them for
 # `manage.py db_worker`.
 TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate")
+# Emails have a queue of their own, which the worker leaves alone while the machine is saturated
+# (signatories/worker.py); `manage.py db_worker` runs them all.
+TASK_QUEUES = ["default", "email"]
 if TASKS_BACKEND == "immediate":
-    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": TASK_QUEUES,
+        }
+    }
 elif TASKS_BACKEND == "database":
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 else:
     raise ImproperlyConfigured("TASKS_BACKEND must be 'immediate' or 'database'.")
 
@@ -458,6 +467,11 @@ SHARED_EMAIL_DOMAINS_FILE = env_str("SHARED_EMAIL_DOMAINS_FILE")
 
 # Counts: pending changes are folded into the totals at most this often, per worker queue.
 COUNT_ROLL_UP_SECONDS = env_int("COUNT_ROLL_UP_SECONDS", 2)
+
+# The worker leaves the mail alone while the other processes use at least this share of the
+# machine's CPU, for at most this many seconds in a row (0: never; signatories/worker.py).
+MAIL_HOLD_BUSY_PERCENT = env_int("MAIL_HOLD_BUSY_PERCENT", 75)
+MAIL_HOLD_MAX_SECONDS = env_int("MAIL_HOLD_MAX_SECONDS", 60)
 
 # Anonymous readers' letter and list pages are kept this long in the shared cache (and by
 # browsers and proxies), so a crowd re-reading a page costs one rendering every few seconds.

@@ -7,6 +7,10 @@ from django.db.models import AutoField, BigAutoField, SmallAutoField
 from django.db.models.signals import post_save, pre_save
 from django.tasks.signals import task_enqueued
 
+# The queue of the tasks that send email, which the worker leaves alone while the machine is
+# saturated (signatories/worker.py). One of settings.TASK_QUEUES.
+EMAIL_QUEUE = "email"
+
 
 def enqueue_with_transaction(task, *args, **kwargs):
     """Queue `task` so that it exists exactly when the current transaction commits.

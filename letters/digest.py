@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.tasks import task
 from django.utils import timezone
 
+from config.tasks import EMAIL_QUEUE
 from letters import emails
 from letters.models import AuditEvent, Organizer
 from signatories.models import COUNTED_LEVELS, Signature
@@ -51,7 +52,7 @@ def already_sent(organizer, day):
     ).exists()
 
 
-@task()
+@task(queue_name=EMAIL_QUEUE)
 def send_daily_digest(organizer_id, day):
     """Email one organizer the digest of `day` (YYYY-MM-DD), at most once per day.
 

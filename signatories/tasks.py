@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
+from config.tasks import EMAIL_QUEUE
 from signatories import emails
 from signatories.models import Signature, roll_up
 
@@ -50,7 +51,7 @@ class OwedEmail:
     task_row: DBTaskResult | None = None
 
 
-@task()
+@task(queue_name=EMAIL_QUEUE)
 def send_signature_email(
     signature_id, sequence, language=settings.LANGUAGE_CODE, manage=False, attempt=1
 ):
@@ -314,7 +315,10 @@ def run_bulk_action(action_id):
     run_bulk(action_id)
 
 
-@task()
+# Before the mail: a roll-up is quick and keeps the counts readers see current, where behind a
+# burst's emails it waited for all of them (and the worker's next-task query, which skips the
+# emails while it holds them, finds it first in its index).
+@task(priority=10)
 def roll_up_counts():
     """Fold the counts' pending changes into the per-letter totals (see CountDelta)."""
     roll_up()

@@ -30,6 +30,14 @@ def letter(db):
 
 
 @pytest.fixture
+def database_tasks(settings):
+    """Tasks queued in the database, as in production, for the worker to claim."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": settings.TASK_QUEUES}
+    }
+
+
+@pytest.fixture
 def immediate_on_commit(monkeypatch):
     """Run on_commit callbacks (task enqueues) at once, as autocommit does in a request.
 

@@ -15,11 +15,6 @@ from signatories.tasks import send_signature_email
 from tests.builders import build_signature
 
 
-@pytest.fixture
-def database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
 def new_signature(letter, email, **fields):
     return build_signature(
         letter,

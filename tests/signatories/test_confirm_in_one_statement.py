@@ -19,15 +19,11 @@ from tests.builders import make_signature
 
 pytestmark = [
     pytest.mark.django_db,
+    pytest.mark.usefixtures("database_tasks"),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="the one statement is PostgreSQL's"
     ),
 ]
-
-
-@pytest.fixture(autouse=True)
-def database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def pending(letter, **fields):

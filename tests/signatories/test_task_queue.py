@@ -10,11 +10,6 @@ from signatories.tasks import send_signature_email
 BACKLOG = 2000
 
 
-@pytest.fixture
-def database_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
 def next_task_and_plan():
     """Claim the next task with the worker's own query (django_tasks_db's db_worker); the task
     and PostgreSQL's plan for that query."""

@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 import config.mail
 from config.settings import parse_email_url
+from config.tasks import EMAIL_QUEUE
 from signatories import emails
 from signatories.models import Level, Signature
 from signatories.tasks import (
@@ -73,9 +74,8 @@ def test_confirmation_email_has_text_and_html_with_the_same_link(letter, setting
 
 
 @pytest.fixture
-def database_tasks(settings):
-    """Tasks queued in the database, as in production, so a retry can be scheduled."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+def database_tasks(database_tasks, settings):
+    """Tasks queued in the database, so a retry can be scheduled."""
     settings.EMAIL_RETRY_DELAYS_SECONDS = [10, 60]
 
 
@@ -212,8 +212,9 @@ def test_resent_email_after_a_dead_worker_goes_out_once(letter, database_tasks):
 
 
 def run_one_task():
-    """What the worker does with the next ready task: claim it, run it, record its outcome
-    (django_tasks_db's db_worker loop, less its closing of the test's database connection)."""
+    """What the worker does with the next ready email task: claim it, run it, record its outcome
+    (django_tasks_db's db_worker loop, less its closing of the test's database connection). A
+    roll-up would come first: it has the higher priority."""
     worker = Worker(
         queue_names=["default"],
         interval=0,
@@ -225,7 +226,7 @@ def run_one_task():
         excluded_queue_names=[],
     )
     with transaction.atomic():
-        task_result = DBTaskResult.objects.ready().get_locked()
+        task_result = DBTaskResult.objects.ready().filter(queue_name=EMAIL_QUEUE).get_locked()
         task_result.claim(worker.worker_id)
     worker.run_task(task_result)
 

@@ -161,7 +161,12 @@ class Command(BaseCommand):
         # The demo always runs tasks in-process and prints emails, whatever the environment says,
         # so the confirmation link shows up in this terminal.
         with override_settings(
-            TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
+            TASKS={
+                "default": {
+                    "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+                    "QUEUES": settings.TASK_QUEUES,
+                }
+            },
             MAILERS={"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}},
             SITE_URL=site_url
             if settings.SITE_URL == "http://127.0.0.1:8000"
