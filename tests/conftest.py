@@ -62,12 +62,15 @@ def fresh_cache_and_safeguards():
     from django.core.cache import cache
 
     import config.cache
+    from letters.views import kept_letters
     from signatories.safeguards import SHARED_NETWORKS, SITE_SETTINGS, SiteSettings
 
     config.cache.paused_until = 0.0
     cache.clear()
+    kept_letters.clear()
     SITE_SETTINGS.set(SiteSettings(pk=1), 3600)
     SHARED_NETWORKS.set([], 3600)
     yield
     config.cache.paused_until = 0.0
     cache.clear()
+    kept_letters.clear()

@@ -1,12 +1,15 @@
 """Signing reads its letter from the cache, and no change to the letter leaves it stale there."""
 
 import re
+import time
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from letters.models import Letter
+from letters.views import signing_letter_key
 from signatories.models import Signature
 from tests.builders import sign_data
 
@@ -85,3 +88,35 @@ def test_a_new_translation_can_be_signed_in_at_once(client, letter):
 
     assert response.status_code == 303
     assert Signature.objects.get(email="lea@example.org").language == "fr"
+
+
+def close_in_another_process(letter):
+    """What closing the letter in another web process leaves this one: the row changed and the
+    shared copy dropped, this process's own copy untouched."""
+    Letter.objects.filter(pk=letter.pk).update(status=Letter.Status.CLOSED)
+    cache.delete(signing_letter_key(letter.slug))
+
+
+def test_a_letter_closed_in_another_process_refuses_signers_here_within_a_second(client, letter):
+    sign(client, 1)
+
+    close_in_another_process(letter)
+    within_the_second = sign(client, 2)
+    time.sleep(1.05)
+    after_it = sign(client, 3)
+
+    assert within_the_second.status_code == 303
+    assert after_it.status_code == 403
+    assert sorted(Signature.objects.values_list("email", flat=True)) == [
+        "signer1@example.org",
+        "signer2@example.org",
+    ]
+
+
+def test_without_local_copies_the_change_is_seen_at_once(client, letter, settings):
+    settings.SHARED_PAGE_LOCAL_SECONDS = 0
+    sign(client, 1)
+
+    close_in_another_process(letter)
+
+    assert sign(client, 2).status_code == 403
