@@ -1,11 +1,15 @@
 """Counts: appended changes, rolled up by the worker, repaired by the recount."""
 
+import time
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
 from signatories.models import CountDelta, LetterCount, Level, Signature, recount, roll_up
+from signatories.tasks import roll_up_counts
 from tests.builders import make_signature
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +111,32 @@ def test_letter_page_never_counts_signature_rows(client, letter, rows):
 
     counting = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
     assert counting == []
+
+
+def roll_ups_queued():
+    return DBTaskResult.objects.filter(task_path=roll_up_counts.module_path).count()
+
+
+def confirm_all(signatures, capture):
+    with capture(execute=True):
+        for signature in signatures:
+            signature.confirm()
+
+
+@pytest.mark.parametrize("cache_works", [True, False], ids=["redis", "redis down"])
+def test_a_burst_of_confirmations_queues_one_roll_up_per_few_seconds(
+    letter, settings, database_tasks, django_capture_on_commit_callbacks, cache_works
+):
+    settings.COUNT_ROLL_UP_SECONDS = 0.5
+    if not cache_works:
+        settings.CACHES = {
+            "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+        }
+    pending = [make_signature(letter, level=Level.PENDING) for _ in range(4)]
+
+    confirm_all(pending[:2], django_capture_on_commit_callbacks)
+    time.sleep(0.55)
+    confirm_all(pending[2:], django_capture_on_commit_callbacks)
+
+    assert roll_ups_queued() == 2
+    assert counts(letter) == by_level(confirmed=4)
