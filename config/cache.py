@@ -5,6 +5,7 @@ import contextlib
 import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends import redis as django_redis
 from redis.exceptions import ConnectionError, MasterDownError, ReadOnlyError, TimeoutError
@@ -51,6 +52,40 @@ def try_cache(action, fallback=lambda: None):
 def get_or_set(key, default, timeout):
     """cache.get_or_set(), or `default()` alone while Redis is unavailable."""
     return try_cache(lambda: cache.get_or_set(key, default, timeout), default)
+
+
+class KeptHere:
+    """Values this process looked up, each used for SHARED_PAGE_LOCAL_SECONDS (1 s) before it is
+    looked up again, as the process keeps the shared pages it reads: at a spike the same few
+    keys are asked for hundreds of times a second. At most `size` of them; all are forgotten
+    when it is full. A change made in another process is seen here within the second.
+    """
+
+    def __init__(self, size):
+        self.size, self.items = size, {}
+        ALL_KEPT_HERE.append(self)
+
+    def get(self, key, load):
+        """The value kept for `key`, or `load()`'s, kept from now (unless load() raises)."""
+        now = time.monotonic()
+        until, value = self.items.get(key, (0.0, None))
+        if now >= until:
+            value = load()
+            if len(self.items) >= self.size:
+                self.items.clear()
+            self.items[key] = (now + settings.SHARED_PAGE_LOCAL_SECONDS, value)
+        return value
+
+    def forget(self, key):
+        self.items.pop(key, None)
+
+
+ALL_KEPT_HERE = []
+
+
+def forget_all_kept_here():
+    for kept in ALL_KEPT_HERE:
+        kept.items.clear()
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):

@@ -1,5 +1,4 @@
 import copy
-import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -11,7 +10,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from config.cache import best_effort, get_or_set
+from config.cache import KeptHere, best_effort, get_or_set
 from config.db_router import read_from_replica
 from config.http import keep_private, shared_page
 from letters.models import Letter
@@ -42,10 +41,8 @@ def signing_letter_key(slug):
     return f"letter-to-sign:{slug}"
 
 
-# The letters this process read for signing: {slug: (until when, per time.monotonic(), letter)}.
-# At most this many, the lot forgotten when full (a spike signs one or two letters).
-kept_letters = {}
-KEPT_LETTERS = 32
+# The letters this process read for signing (a spike signs one or two).
+SIGNING_LETTERS = KeptHere(size=32)
 
 
 def letter_to_sign(slug):
@@ -53,25 +50,22 @@ def letter_to_sign(slug):
 
     A spike of signers is a spike of requests for one letter: reading it from the shared cache
     saves each of them a query that compiles a subquery for the languages it can be signed in.
-    Each process also keeps what it read for SHARED_PAGE_LOCAL_SECONDS (1 s), as it keeps shared
-    pages: reading and unpickling it cost a signing request 6-8% of its CPU. So a change made
-    in another process (closing the letter, say) reaches signers here within that second; one
-    made in this process, at once (forget_letter_to_sign). Each caller gets its own copy.
+    Each process also keeps what it read for a second (KeptHere): reading and unpickling it cost
+    a signing request 6-8% of its CPU. So a change made in another process (closing the letter,
+    say) reaches signers here within that second; one made in this process, at once
+    (forget_letter_to_sign). Each caller gets its own copy.
     """
-    now = time.monotonic()
-    until, letter = kept_letters.get(slug, (0.0, None))
-    if now >= until:
-        letter = get_or_set(
+    letter = SIGNING_LETTERS.get(
+        slug,
+        lambda: get_or_set(
             signing_letter_key(slug),
             lambda: get_object_or_404(
                 Letter.objects.public().select_related("current_revision").with_languages(),
                 slug=slug,
             ),
             SIGNING_LETTER_SECONDS,
-        )
-        if len(kept_letters) >= KEPT_LETTERS:
-            kept_letters.clear()
-        kept_letters[slug] = (now + settings.SHARED_PAGE_LOCAL_SECONDS, letter)
+        ),
+    )
     return copy.copy(letter)
 
 
@@ -85,7 +79,7 @@ def forget_letter_to_sign(slug):
     """
 
     def forget():
-        kept_letters.pop(slug, None)
+        SIGNING_LETTERS.forget(slug)
         with best_effort("dropping the cached letter"):
             cache.delete(signing_letter_key(slug))
 

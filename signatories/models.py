@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
-from config.cache import try_cache
+from config.cache import KeptHere, try_cache
 from config.queries import CompiledQuery
 from config.tasks import (
     create_with_task,
@@ -188,10 +188,21 @@ ORGANIZATIONS_NAMED = CompiledQuery(
 )
 
 
+# What each affiliation named, as this process found it in the last second: at a spike many
+# signers give the same few. Each organization is read only; a registry change (import_ror, the
+# admin) reaches signers within the second.
+AFFILIATIONS_FOUND = KeptHere(size=1024)
+
+
 def organization_for_affiliation(affiliation):
     """The one registry organization whose name or alias is exactly `affiliation`, else None."""
-    matches = list(ORGANIZATIONS_NAMED(folded=fold(affiliation)))
-    return matches[0] if len(matches) == 1 else None
+    folded = fold(affiliation)
+
+    def find():
+        matches = list(ORGANIZATIONS_NAMED(folded=folded))
+        return matches[0] if len(matches) == 1 else None
+
+    return AFFILIATIONS_FOUND.get(folded, find)
 
 
 # The rows a public list can show (SignatureQuerySet.listed narrows them further): the condition

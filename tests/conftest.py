@@ -65,16 +65,15 @@ def fresh_cache_and_safeguards():
 
     import config.cache
     import signatories.models
-    from letters.views import kept_letters
     from signatories.safeguards import SHARED_NETWORKS, SITE_SETTINGS, SiteSettings
 
     config.cache.paused_until = 0.0
     cache.clear()
-    kept_letters.clear()
+    config.cache.forget_all_kept_here()
     signatories.models.roll_up_asked_at = -math.inf
     SITE_SETTINGS.set(SiteSettings(pk=1), 3600)
     SHARED_NETWORKS.set([], 3600)
     yield
     config.cache.paused_until = 0.0
     cache.clear()
-    kept_letters.clear()
+    config.cache.forget_all_kept_here()

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from letters.models import Letter
 from letters.views import signing_letter_key
 from signatories.models import Signature
-from tests.builders import sign_data
+from tests.builders import make_organization, sign_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +25,7 @@ def sign(client, n):
 
 
 @pytest.mark.django_db(transaction=False)
-def test_a_second_signer_costs_no_query_for_the_letter(
+def test_a_second_signer_costs_no_query_for_the_letter_or_the_affiliation(
     client, letter, django_capture_on_commit_callbacks
 ):
     sign(client, 1)
@@ -36,17 +36,14 @@ def test_a_second_signer_costs_no_query_for_the_letter(
     ):
         sign(client, 2)
 
-    # The affiliation's registry match, then the insert (its email's task waits for the
-    # commit); nothing reads the letter.
+    # The insert alone (its email's task waits for the commit): nothing reads the letter, and the
+    # affiliation's registry match is the one found for the first signer.
     tables = [
         re.search(r'(?:FROM|INTO) "?(\w+)', q["sql"])[1]
         for q in queries.captured_queries
         if q["sql"].startswith(("SELECT", "INSERT"))
     ]
-    assert tables == [
-        "signatories_organization",
-        "signatories_signature",
-    ]
+    assert tables == ["signatories_signature"]
     assert Signature.objects.count() == 2
 
 
@@ -120,3 +117,20 @@ def test_without_local_copies_the_change_is_seen_at_once(client, letter, setting
     close_in_another_process(letter)
 
     assert sign(client, 2).status_code == 403
+
+
+def test_an_organization_added_to_the_registry_is_matched_within_a_second(client, letter):
+    sign(client, 1)  # "Example University": no such organization yet
+
+    make_organization(name="Example University", ror_id="05example")
+    within_the_second = sign(client, 2)
+    time.sleep(1.05)
+    after_it = sign(client, 3)
+
+    assert (within_the_second.status_code, after_it.status_code) == (303, 303)
+    organizations = dict(Signature.objects.values_list("email", "organization__ror_id"))
+    assert organizations == {
+        "signer1@example.org": None,
+        "signer2@example.org": None,
+        "signer3@example.org": "05example",
+    }
