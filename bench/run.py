@@ -439,12 +439,15 @@ def measure(args, base_url, prepared, servers, mail, data):
         rows = settled(data.signed_rows, prepared["sign_prefix"])
         checks["sign_rows"] = rows_check(sign, "303", rows)
         checks["mail"] = wait_for_mail(mail, mail_before + checks["sign_rows"]["rows"])
+    mail_before = mail.received
     confirm = run("confirm", "confirm (POST, 200)", "/letters/<slug>/confirm/<token>/",
                   script="confirm.lua", extra=[prepared["tokens_file"], args.wrk_threads,
                                                cookie, token], warmup=False)  # fmt: skip
     if confirm:
         rows = settled(data.confirmed_rows, prepared["confirm_prefix"])
         checks["confirm_rows"] = rows_check(confirm, "200", rows)
+        # Each confirmation emails the signer their manage link.
+        checks["confirm_mail"] = wait_for_mail(mail, mail_before + rows, "confirm")
     if runs(args, "spike"):
         checks |= spike(run_together, base_url, prepared, language, main_slug, mail, data, options)
     run("healthz", "/healthz (end)", "/healthz", warmup=False)
@@ -484,8 +487,7 @@ def spike(run_together, base_url, prepared, language, main_slug, mail, data, opt
     pause_ms = round(1000 * SPIKE_SIGN_CONNECTIONS / (1.2 * per_second))
     prefix = prepared["spike_prefix"]
     sign_path = f"/letters/{main_slug}/sign/"
-    # The manage links that confirming asked for may still be going out.
-    mail_before = settled(lambda: mail.received)
+    mail_before = mail.received
     _, signers = run_together([
         ("spike-read", "spike: readers (letter page and count)", f"/letters/{main_slug}/",
          "watch.lua", [f"/letters/{main_slug}/", f"/api/v1/letters/{main_slug}/count"], options),
@@ -531,7 +533,7 @@ def rows_check(result, status, rows):
 
 
 def wait_for_mail(mail, expected, load_name="sign"):
-    """Give the worker time to send what signing asked for, and say how fast it went."""
+    """Give the worker time to send what the load asked for, and say how fast it went."""
     started = time.monotonic()
     while mail.received < expected and time.monotonic() - started < MAIL_DRAIN_TIMEOUT:
         time.sleep(0.5)
@@ -648,10 +650,10 @@ def print_report(report):
                   f"{c['answers']:,} answers, {c['rows']:,} {what} (≤ "
                   f"{c['unanswered_when_wrk_stopped']} more allowed for requests in flight when "
                   f"wrk stopped){repeats}: {verdict(c['pass'])}")  # fmt: skip
-    for name, load_name in [("mail", "sign"), ("spike_mail", "spike")]:
+    for name, load_name in [("mail", "sign"), ("confirm_mail", "confirm"), ("spike_mail", "spike")]:
         if name in checks:
             m = checks[name]
-            print(f"worker: {m['received']:,} of {m['expected']:,} confirmation emails sent "
+            print(f"worker: {m['received']:,} of {m['expected']:,} emails sent "
                   f"{m['seconds_after_load']:.0f} s after the {load_name} load ended")  # fmt: skip
     memory = report["memory"]
     web_before = sum(memory["web_peak_mb_before_csv"].values())
