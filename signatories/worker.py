@@ -60,8 +60,9 @@ class MailPacer:
         self.busy_percent = busy_percent
         self.max_hold_seconds = max_hold_seconds
         self.stat_path, self.own_cpu, self.clock = stat_path, own_cpu, clock
-        self.ticks_per_second = os.sysconf("SC_CLK_TCK")
         self.last_look = self.look()
+        # No /proc/stat (not Linux): never holds, and there may be no sysconf either.
+        self.ticks_per_second = os.sysconf("SC_CLK_TCK") if self.last_look[1] else None
         self.saturated_since = None
         self.holding = False
 
@@ -83,8 +84,10 @@ class MailPacer:
         return holding
 
     def decide(self, look):
+        if look[1] is None:  # /proc/stat unreadable since the start: keep the last decision
+            return
         (then, (busy_then, total_then), own_then) = self.last_look
-        (now, (busy, total), own) = self.last_look = look
+        (_, (busy, total), own) = self.last_look = look
         if total == total_then:
             return
         others = (busy - busy_then) / self.ticks_per_second - (own - own_then)

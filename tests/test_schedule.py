@@ -94,7 +94,9 @@ def test_the_scheduler_runs_each_job_when_due_and_goes_on_after_one_fails(letter
         "Running manage.py apply_retention.",
     ]
     messages = [r.getMessage() for r in caplog.records if r.name == "config.schedule"]
-    assert messages in (tick, tick * 2)
+    # One tick, or two (the second perhaps cut short by the stop).
+    assert messages[:3] == tick
+    assert messages[3:] == tick[: len(messages) - 3]
 
 
 def test_list_prints_each_job_and_its_next_time(capsys):

@@ -126,6 +126,16 @@ def test_a_longest_hold_of_zero_never_holds(machine, max_hold_seconds):
     assert holds(pacer, machine, 2, busy_percent=100) == [False, False]
 
 
+def test_a_proc_stat_that_can_no_longer_be_read_leaves_the_last_decision(machine):
+    pacer = machine.pacer()
+    assert holds(pacer, machine, 1, busy_percent=100) == [True]
+
+    machine.stat.unlink()
+    machine.now += 1
+
+    assert pacer.hold_mail() is True
+
+
 def test_without_proc_stat_the_mail_always_goes(tmp_path):
     pacer = MailPacer(75, 60, stat_path=tmp_path / "missing")
 
