@@ -1,7 +1,7 @@
 """The periodic jobs, and when each runs: the one list that the systemd timers in
 deploy/systemd/ and `manage.py run_schedule` (the compose file's scheduler) both follow.
 
-tests/test_schedule.py fails when a timer and this list disagree.
+tests/test_deploy_units.py fails when a timer and this list disagree.
 """
 
 import logging
