@@ -45,6 +45,14 @@ def env_int(name, default):
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
 
 
+def env_int_in(name, default, low, high):
+    """A whole number from `low` to `high`."""
+    value = env_int(name, default)
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name}={value} is outside {low} to {high}.")
+    return value
+
+
 def env_prepare_threshold(name, default):
     """psycopg's prepare_threshold: a whole number, or None for "off" (never prepare)."""
     if os.environ.get(name, "").strip().lower() == "off":
@@ -470,8 +478,8 @@ COUNT_ROLL_UP_SECONDS = env_int("COUNT_ROLL_UP_SECONDS", 2)
 
 # The worker leaves the mail alone while the other processes use at least this share of the
 # machine's CPU, for at most this many seconds in a row (0: never; signatories/worker.py).
-MAIL_HOLD_BUSY_PERCENT = env_int("MAIL_HOLD_BUSY_PERCENT", 75)
-MAIL_HOLD_MAX_SECONDS = env_int("MAIL_HOLD_MAX_SECONDS", 60)
+MAIL_HOLD_BUSY_PERCENT = env_int_in("MAIL_HOLD_BUSY_PERCENT", 75, 0, 100)
+MAIL_HOLD_MAX_SECONDS = env_int_in("MAIL_HOLD_MAX_SECONDS", 60, 0, 3600)
 
 # Anonymous readers' letter and list pages are kept this long in the shared cache (and by
 # browsers and proxies), so a crowd re-reading a page costs one rendering every few seconds.

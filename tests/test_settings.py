@@ -1,7 +1,13 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings import env_bool, env_prepare_threshold, parse_cache_url, parse_email_url
+from config.settings import (
+    env_bool,
+    env_int_in,
+    env_prepare_threshold,
+    parse_cache_url,
+    parse_email_url,
+)
 
 
 def test_env_bool_refuses_a_vague_value(monkeypatch):
@@ -66,3 +72,16 @@ def test_prepare_threshold_refuses_nonsense(monkeypatch, raw):
     monkeypatch.setenv("THRESHOLD", raw)
     with pytest.raises(ImproperlyConfigured, match="THRESHOLD"):
         env_prepare_threshold("THRESHOLD", 2)
+
+
+@pytest.mark.parametrize(("raw", "value"), [("", 75), ("0", 0), ("100", 100)])
+def test_a_bounded_whole_number(monkeypatch, raw, value):
+    monkeypatch.setenv("PERCENT", raw)
+    assert env_int_in("PERCENT", 75, 0, 100) == value
+
+
+@pytest.mark.parametrize("raw", ["-1", "101", "half"])
+def test_a_bounded_whole_number_refuses_what_is_outside(monkeypatch, raw):
+    monkeypatch.setenv("PERCENT", raw)
+    with pytest.raises(ImproperlyConfigured, match="PERCENT"):
+        env_int_in("PERCENT", 75, 0, 100)
