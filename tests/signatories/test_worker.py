@@ -232,3 +232,29 @@ def wait_for_log(server, line):
     while line not in server.output():
         assert time.monotonic() < deadline, f"{server.name} never logged {line!r}"
         time.sleep(0.1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "queues", [{"queue_name": "default"}, {"queue_name": "*", "exclude_queues": EMAIL_QUEUE}]
+)
+def test_a_worker_started_without_the_mail_queue_says_so_and_sends_nothing(
+    letter, database_tasks, queues, capsys
+):
+    pending = make_signature(letter, level=Level.PENDING, emails_requested=1)
+    send_signature_email.enqueue(pending.pk, 1)
+
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, **queues)
+
+    assert "This worker does not send email" in capsys.readouterr().err
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("queues", [{}, {"queue_name": "*"}], ids=["ours", "all"])
+def test_a_worker_of_the_mail_queue_says_nothing_of_the_kind(
+    letter, database_tasks, queues, capsys
+):
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, **queues)
+
+    assert "does not send email" not in capsys.readouterr().err

@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
+from config.tasks import EMAIL_QUEUE
 from signatories.worker import Worker, pacer_from_settings
 
 
@@ -41,6 +42,12 @@ class Command(db_worker.Command):
         excluded_queue_names = exclude_queues.split(",") if exclude_queues else []
         if excluded_queue_names and "*" not in queue_names:
             raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        if EMAIL_QUEUE in excluded_queue_names or not {"*", EMAIL_QUEUE} & set(queue_names):
+            # Started as before the mail had its own queue (--queue-name default), say.
+            self.stderr.write(
+                f"This worker does not send email: the '{EMAIL_QUEUE}' queue is not among its"
+                " queues. Emails wait for a worker that runs it."
+            )
         worker = Worker(
             pacer=pacer_from_settings(),
             queue_names=queue_names,
