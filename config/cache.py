@@ -55,14 +55,15 @@ def get_or_set(key, default, timeout):
 
 
 class KeptHere:
-    """Values this process looked up, each used for SHARED_PAGE_LOCAL_SECONDS (1 s) before it is
-    looked up again, as the process keeps the shared pages it reads: at a spike the same few
-    keys are asked for hundreds of times a second. At most `size` of them; all are forgotten
-    when it is full. A change made in another process is seen here within the second.
+    """Values this process looked up, each used for the seconds the setting `seconds` names
+    (SHARED_PAGE_LOCAL_SECONDS, 1 s, unless told) before it is looked up again, as the process
+    keeps the shared pages it reads: at a spike the same few keys are asked for hundreds of
+    times a second. At most `size` of them; all are forgotten when it is full. A change made in
+    another process is seen here within those seconds.
     """
 
-    def __init__(self, size):
-        self.size, self.items = size, {}
+    def __init__(self, size, seconds="SHARED_PAGE_LOCAL_SECONDS"):
+        self.size, self.seconds, self.items = size, seconds, {}
         ALL_KEPT_HERE.append(self)
 
     def get(self, key, load):
@@ -73,7 +74,7 @@ class KeptHere:
             value = load()
             if len(self.items) >= self.size:
                 self.items.clear()
-            self.items[key] = (now + settings.SHARED_PAGE_LOCAL_SECONDS, value)
+            self.items[key] = (now + getattr(settings, self.seconds), value)
         return value
 
     def forget(self, key):

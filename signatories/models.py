@@ -1,5 +1,3 @@
-import math
-import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -1029,10 +1027,10 @@ class LetterCount(models.Model):
 
 ROLL_UP_PENDING_KEY = "counts:roll-up-queued"
 
-# When this process last asked Redis whether a roll-up is queued (time.monotonic()). Redis lets
-# one be queued per COUNT_ROLL_UP_SECONDS for all processes, so each asks at most that often:
-# asking on every confirmation cost it 8% of its CPU.
-roll_up_asked_at = -math.inf
+# Whether this process asked Redis for a roll-up in the last COUNT_ROLL_UP_SECONDS. Redis lets
+# one be queued per that time for all processes, so each asks at most that often: asking on
+# every confirmation cost it 8% of its CPU.
+ROLL_UP_ASKED = KeptHere(size=1, seconds="COUNT_ROLL_UP_SECONDS")
 
 
 def schedule_roll_up():
@@ -1041,13 +1039,12 @@ def schedule_roll_up():
     A change made after the roll-up of its few seconds has run waits for the next one that a
     later change queues, or for the hourly recount; the counts shown add the pending changes.
     """
+    ROLL_UP_ASKED.get("asked", queue_roll_up_unless_queued)
+
+
+def queue_roll_up_unless_queued():
     from signatories.tasks import roll_up_counts
 
-    global roll_up_asked_at
-    now = time.monotonic()
-    if now - roll_up_asked_at < settings.COUNT_ROLL_UP_SECONDS:
-        return
-    roll_up_asked_at = now
     first = try_cache(
         lambda: cache.add(ROLL_UP_PENDING_KEY, True, timeout=settings.COUNT_ROLL_UP_SECONDS),
         # It follows a commit: without Redis, queue one anyway, as a roll-up is safe to run twice.

@@ -1,4 +1,3 @@
-import math
 import os
 
 import pytest
@@ -56,21 +55,19 @@ def fresh_cache_and_safeguards():
 
     The cache outlives a test's database rollback: without this, a page or count cached by the
     previous test (same slug, same language), a used-up rate limit, a paused switch or the pause
-    an unreachable Redis started (config.cache) would leak into the next; so would this
-    process's kept letters and the time it last asked for a roll-up. The settings are
+    an unreachable Redis started (config.cache) would leak into the next; so would what this
+    process keeps for a second or two (config.cache.KeptHere). The settings are
     primed with the defaults a fresh database holds, as a running site has them in memory: pages
     cost no extra query (query-count tests).
     """
     from django.core.cache import cache
 
     import config.cache
-    import signatories.models
     from signatories.safeguards import SHARED_NETWORKS, SITE_SETTINGS, SiteSettings
 
     config.cache.paused_until = 0.0
     cache.clear()
     config.cache.forget_all_kept_here()
-    signatories.models.roll_up_asked_at = -math.inf
     SITE_SETTINGS.set(SiteSettings(pk=1), 3600)
     SHARED_NETWORKS.set([], 3600)
     yield
