@@ -187,16 +187,6 @@ def test_while_the_mail_is_held_the_counts_still_roll_up(letter, database_tasks,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_command_runs_the_mail_queue_by_default(letter, database_tasks):
-    pending = make_signature(letter, level=Level.PENDING, emails_requested=1)
-    send_signature_email.enqueue(pending.pk, 1)
-
-    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
-
-    assert [message.to for message in mail.outbox] == [[pending.email]]
-
-
-@pytest.mark.django_db(transaction=True)
 def test_a_worker_process_holds_the_mail_for_the_longest_hold_then_sends_it(
     letter, database_tasks, tmp_path
 ):
@@ -251,10 +241,14 @@ def test_a_worker_started_without_the_mail_queue_says_so_and_sends_nothing(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("queues", [{}, {"queue_name": "*"}], ids=["ours", "all"])
-def test_a_worker_of_the_mail_queue_says_nothing_of_the_kind(
+@pytest.mark.parametrize("queues", [{}, {"queue_name": "*"}], ids=["by default", "all"])
+def test_the_command_runs_the_mail_queue_by_default_and_with_every_queue(
     letter, database_tasks, queues, capsys
 ):
+    pending = make_signature(letter, level=Level.PENDING, emails_requested=1)
+    send_signature_email.enqueue(pending.pk, 1)
+
     call_command("db_worker", batch=True, startup_delay=False, reload=False, **queues)
 
+    assert [message.to for message in mail.outbox] == [[pending.email]]
     assert "does not send email" not in capsys.readouterr().err
