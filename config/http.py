@@ -108,9 +108,13 @@ def csrf_by_origin(view):
     return checked
 
 
+def is_anonymous(request):
+    """A request with no session, messages or other cookie that could make the page its own."""
+    return set(request.COOKIES) <= SHARED_PAGE_COOKIES
+
+
 def is_anonymous_reader(request):
-    """A GET with no session, messages or other cookie that could make the page its own."""
-    return request.method == "GET" and set(request.COOKIES) <= SHARED_PAGE_COOKIES
+    return request.method == "GET" and is_anonymous(request)
 
 
 def shared_page(view):

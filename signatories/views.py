@@ -1,3 +1,4 @@
+import secrets
 from datetime import date
 from urllib.parse import urlencode
 
@@ -11,12 +12,23 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.html import escape
+from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.cache import KeptHere
 from config.db_router import read_from_replica
-from config.http import allow_any_origin, csrf_by_origin, public_cacheable, shared_page
+from config.http import (
+    allow_any_origin,
+    csrf_by_origin,
+    is_anonymous,
+    public_cacheable,
+    shared_page,
+)
 from letters.views import letter_to_sign, public_letter, render_letter
 from signatories.forms import SignatoryFilterForm, SignForm, challenge_form
 from signatories.limits import fresh_link_allowed, refused
@@ -162,6 +174,14 @@ def confirm(request, slug, token):
     return render_confirmed(request, letter, signature, already=False)
 
 
+# The "confirmed" page of anonymous signers, one per letter, language and outcome, with a stand-in
+# for the signer's manage link: the page is the same for all of them but for that link, and
+# rendering it took a third of confirming's CPU. Kept a second (KeptHere), so a renamed letter
+# or a new banner shows within it.
+CONFIRMED_PAGES = KeptHere(size=64)
+MANAGE_LINK_STAND_IN = f"manage-link-{secrets.token_hex(8)}"
+
+
 def render_confirmed(request, letter, signature, *, already):
     context = {
         "letter": letter,
@@ -171,9 +191,29 @@ def render_confirmed(request, letter, signature, *, already):
         # From the row this request just read or wrote: two queries fewer than asking again.
         "counted": signature.counted_level is not None,
         "listed": signature.is_listed_on(letter),
-        "manage_url": signature.manage_url(),
     }
-    return render(request, "signatories/confirmed.html", context)
+    manage_url = signature.manage_url()
+    if is_anonymous(request):
+        # As a shared page: no CSRF token (the language form is checked by origin).
+        request.shared_page = True
+        outcome = (letter.pk, get_language(), already, context["held"], context["counted"],
+                   context["listed"], signature.public)  # fmt: skip
+        page = CONFIRMED_PAGES.get(
+            outcome,
+            lambda: render_to_string(
+                "signatories/confirmed.html",
+                context | {"manage_url": MANAGE_LINK_STAND_IN},
+                request,
+            ),
+        )
+        response = HttpResponse(page.replace(MANAGE_LINK_STAND_IN, escape(manage_url)))
+    else:
+        response = render(
+            request, "signatories/confirmed.html", context | {"manage_url": manage_url}
+        )
+    # The manage link is a secret: no cache may keep the page.
+    add_never_cache_headers(response)
+    return response
 
 
 SIGNATORIES_PER_PAGE = 50

@@ -110,6 +110,13 @@ def test_switch_to_german_and_sign_with_the_keyboard_alone(live_server, page, le
     )
     assert_accessible(page)
 
+    # Another language, from the confirmed page: the signer's own manage page opens in it.
+    page.get_by_label("Sprache").select_option("en")
+    page.locator(".language-form__button").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Manage your signature")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert Signature.from_manage_token(page.url.rstrip("/").rsplit("/", 1)[1]) == signature
+
 
 def test_german_pages_fit_a_phone_with_the_switcher(live_server, new_page, letter):
     page = new_page(

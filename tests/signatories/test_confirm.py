@@ -1,9 +1,12 @@
 import re
+import time
 
 import pytest
 from django.core import mail, signing
 
+from config.cache import forget_all_kept_here
 from signatories.models import CONFIRM_SALT, Level, Signature
+from signatories.views import MANAGE_LINK_STAND_IN
 from tests.builders import make_letter, make_signature, sign_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -206,3 +209,116 @@ def test_a_second_visit_tells_the_same_from_the_stored_row(client, letter):
 
     assert "Your signature was already confirmed" in text
     assert "is counted; as you asked, your name is not listed" in text
+
+
+# Anonymous signers share one rendering of the page per letter, language and outcome
+# (signatories/views.py); each still gets their own manage link.
+
+
+def managed(text):
+    """The signatures the page's manage links are for."""
+    tokens = re.findall(r'href="http://testserver/letters/ai-risk/manage/([^"/]+)/"', text)
+    return [Signature.from_manage_token(token) for token in tokens]
+
+
+def test_each_signer_gets_their_own_manage_link_from_the_shared_rendering(client, letter):
+    first, second = (
+        make_signature(letter, name=name, level=Level.PENDING) for name in ["Ada Quinn", "Bo Reyes"]
+    )
+
+    responses = [
+        client.post(f"/letters/ai-risk/confirm/{s.confirmation_token()}/") for s in [first, second]
+    ]
+
+    for response, signature in zip(responses, [first, second], strict=True):
+        assert managed(response.text) == [signature]
+        assert MANAGE_LINK_STAND_IN not in response.text
+        assert "Thank you, your signature is confirmed" in response.text
+        # The manage link is a secret: no cache keeps the page.
+        assert "no-store" in response["Cache-Control"]
+        assert "private" in response["Cache-Control"]
+    rendered = [[t.name for t in response.templates] for response in responses]
+    assert "signatories/confirmed.html" in rendered[0]
+    # The first one's rendering, with the second's link (the templates left are the email's).
+    assert "signatories/confirmed.html" not in rendered[1]
+
+
+def test_the_shared_rendering_leads_the_language_form_to_the_signers_manage_page(client, letter):
+    signature = make_signature(letter, name="Ada Quinn", level=Level.PENDING)
+
+    text = confirm_page(client, signature)
+
+    next_value = re.search(r'name="next" value="([^"]+)"', text).group(1)
+    assert managed(f'href="{next_value}"') == [signature]
+    # The address of the page is the signer's confirmation link; nothing on it repeats it.
+    assert signature.confirmation_token() not in text
+    assert "csrfmiddlewaretoken" not in text
+    assert 'href="/accounts/login/?next=/letters/ai-risk/"' in text
+    french = client.post(
+        "/i18n/setlang/",
+        {"language": "fr", "next": next_value},
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+    assert french.status_code == 302
+    assert french["Location"] == next_value
+
+
+def test_a_signer_with_another_outcome_or_language_gets_a_page_of_their_own(client, letter):
+    listed, unlisted, french = (
+        make_signature(letter, name=name, level=Level.PENDING, public=public)
+        for name, public in [("Ada Quinn", True), ("Bo Reyes", False), ("Cy Morel", True)]
+    )
+
+    assert "Your name now appears on" in confirm_page(client, listed)
+    assert "as you asked, your name is not listed" in confirm_page(client, unlisted)
+    client.cookies["django_language"] = "fr"
+    text = confirm_page(client, french)
+
+    assert 'lang="fr"' in text
+    assert "Your name now appears on" not in text
+    assert managed(text) == [french]
+
+
+def test_on_a_letter_listing_only_verified_names_public_and_private_signers_are_told_apart(
+    client, letter
+):
+    letter.min_public_level = Level.DOMAIN
+    letter.save(update_fields=["min_public_level"])
+    public, private = (
+        make_signature(letter, name=name, level=Level.PENDING, public=public)
+        for name, public in [("Ada Quinn", True), ("Bo Reyes", False)]
+    )
+
+    assert "lists only names verified beyond a confirmed email" in confirm_page(client, public)
+    assert "as you asked, your name is not listed" in confirm_page(client, private)
+
+
+def test_a_renamed_letter_shows_on_the_page_within_a_second(client, letter, monkeypatch):
+    first, second = (
+        make_signature(letter, name=name, level=Level.PENDING) for name in ["Ada Quinn", "Bo Reyes"]
+    )
+    confirm_page(client, first)
+    letter.title = "A renamed letter"
+    letter.save(update_fields=["title"])
+    forget_all_kept_here()  # the letter's own copy; the page's is tested by time below
+    monotonic = time.monotonic
+    monkeypatch.setattr(time, "monotonic", lambda: monotonic() + 1.5)
+
+    assert "A renamed letter" in confirm_page(client, second)
+
+
+def test_a_signer_with_a_session_gets_a_page_of_their_own(client, letter, django_user_model):
+    user = django_user_model.objects.create_user("ada", "ada@example.org", "x")
+    anonymous, logged_in = (
+        make_signature(letter, name=name, level=Level.PENDING) for name in ["Ada Quinn", "Bo Reyes"]
+    )
+    confirm_page(client, anonymous)
+    client.force_login(user)
+
+    response = client.post(f"/letters/ai-risk/confirm/{logged_in.confirmation_token()}/")
+
+    assert "signatories/confirmed.html" in [t.name for t in response.templates]
+    assert "Log out" in response.text
+    assert "csrfmiddlewaretoken" in response.text
+    assert managed(response.text) == [logged_in]
+    assert "no-store" in response["Cache-Control"]
