@@ -851,9 +851,11 @@ class Signature(models.Model):
     def manage_token(self):
         return signing.dumps(self.pk, salt=MANAGE_SALT, compress=True)
 
+    def manage_path(self):
+        return reverse("signatories:manage", args=[self.letter.slug, self.manage_token()])
+
     def manage_url(self):
-        path = reverse("signatories:manage", args=[self.letter.slug, self.manage_token()])
-        return settings.SITE_URL + path
+        return settings.SITE_URL + self.manage_path()
 
     @classmethod
     def from_manage_token(cls, token):

@@ -192,7 +192,8 @@ def render_confirmed(request, letter, signature, *, already):
         "counted": signature.counted_level is not None,
         "listed": signature.is_listed_on(letter),
     }
-    manage_url = signature.manage_url()
+    # A path, not the emailed URL: the language form's next address must be on this host.
+    manage_path = signature.manage_path()
     if is_anonymous(request):
         # As a shared page: no CSRF token (the language form is checked by origin).
         request.shared_page = True
@@ -202,14 +203,14 @@ def render_confirmed(request, letter, signature, *, already):
             outcome,
             lambda: render_to_string(
                 "signatories/confirmed.html",
-                context | {"manage_url": MANAGE_LINK_STAND_IN},
+                context | {"manage_path": MANAGE_LINK_STAND_IN},
                 request,
             ),
         )
-        response = HttpResponse(page.replace(MANAGE_LINK_STAND_IN, escape(manage_url)))
+        response = HttpResponse(page.replace(MANAGE_LINK_STAND_IN, escape(manage_path)))
     else:
         response = render(
-            request, "signatories/confirmed.html", context | {"manage_url": manage_url}
+            request, "signatories/confirmed.html", context | {"manage_path": manage_path}
         )
     # The manage link is a secret: no cache may keep the page.
     add_never_cache_headers(response)

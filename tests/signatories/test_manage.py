@@ -69,18 +69,6 @@ def test_confirming_emails_the_manage_link_and_it_opens_the_manage_page(client, 
     assert "Your signature is counted and your name is listed." in response.text
 
 
-def test_confirmed_page_links_to_the_manage_page(client, letter):
-    client.post("/letters/ai-risk/sign/", sign_data())
-    link = re.search(r"http://testserver(/letters/\S+/confirm/\S+/)", mail.outbox[-1].body)[1]
-
-    response = client.post(link)
-
-    token = re.search(r'href="http://testserver/letters/ai-risk/manage/([^/"]+)/"', response.text)[
-        1
-    ]
-    assert Signature.from_manage_token(token) == Signature.objects.get()
-
-
 def test_name_only_removes_the_affiliation_from_every_public_surface(client, signed, path):
     organization_id = signed.organization.ror_id
 
