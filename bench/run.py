@@ -229,6 +229,8 @@ def main():
     report["machine"]["load_average_at_end"] = load_average()
     print_report(report)
     json_path.parent.mkdir(parents=True, exist_ok=True)
+    for result in report.get("endpoints", []):
+        result.pop("latency", None)  # every latency wrk recorded: too long to keep
     json_path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nfigures written to {json_path}")
 
@@ -286,45 +288,57 @@ def prepare(args, tmp, stamp):
     }
 
 
-def merged_halves(halves):
+def percentile(latency, p):
+    """wrk's percentile of [microseconds, requests] pairs: the least latency that at least
+    p% of the requests (rounded as wrk rounds) took no longer than."""
+    rank = round(p / 100 * sum(n for _, n in latency) + 0.5)
+    seen = 0
+    for value, n in sorted(latency):
+        seen += n
+        if seen >= rank:
+            return value
+    return 0
+
+
+def merged_turns(turns):
     """One endpoint's figures from runs of it taken in turns with another's.
 
-    Counts add up. wrk gives percentiles, not its samples: the p50, p90 and mean are the
-    halves' weighted by their requests, the p99 and the worst the highest of theirs.
+    Counts add up; the latencies are the turns' together (wrk reports every latency it
+    recorded), so the percentiles are those of all the endpoint's requests.
     """
-    requests = sum(half["requests"] for half in halves)
-    duration_us = sum(half["duration_us"] for half in halves)
-
-    def weighted(key):
-        return sum(half[key] * half["requests"] for half in halves) / max(1, requests)
+    requests = sum(turn["requests"] for turn in turns)
+    duration_us = sum(turn["duration_us"] for turn in turns)
+    latency = [pair for turn in turns for pair in turn["latency"]]
+    recorded = max(1, sum(n for _, n in latency))
 
     def added(counter):
-        names = {name for half in halves for name in half[counter]}
-        return {name: sum(half[counter].get(name, 0) for half in halves) for name in names}
+        names = {name for turn in turns for name in turn[counter]}
+        return {name: sum(turn[counter].get(name, 0) for turn in turns) for name in names}
 
-    merged = dict(halves[0]) | {
+    merged = dict(turns[0]) | {
         "requests": requests,
         "duration_us": duration_us,
         "requests_per_s": requests / (duration_us / 1e6),
-        "sent": sum(half["sent"] for half in halves),
-        "reused": sum(half["reused"] for half in halves),
-        "waited_for_quiet_s": sum(half["waited_for_quiet_s"] for half in halves),
-        "bytes": sum(half["bytes"] for half in halves),
-        "p50_us": weighted("p50_us"),
-        "p90_us": weighted("p90_us"),
-        "mean_us": weighted("mean_us"),
-        "p99_us": max(half["p99_us"] for half in halves),
-        "max_us": max(half["max_us"] for half in halves),
+        "sent": sum(turn["sent"] for turn in turns),
+        "reused": sum(turn["reused"] for turn in turns),
+        "waited_for_quiet_s": sum(turn["waited_for_quiet_s"] for turn in turns),
+        "bytes": sum(turn["bytes"] for turn in turns),
+        "latency": latency,
+        "p50_us": percentile(latency, 50),
+        "p90_us": percentile(latency, 90),
+        "p99_us": percentile(latency, 99),
+        "max_us": max(turn["max_us"] for turn in turns),
+        "mean_us": sum(value * n for value, n in latency) / recorded,
         "errors": added("errors"),
         "statuses": added("statuses"),
-        "errors_total": sum(half["errors_total"] for half in halves),
+        "errors_total": sum(turn["errors_total"] for turn in turns),
         "cpu_cores": {
-            name: round(sum(half["cpu_cores"][name] for half in halves) / len(halves), 2)
-            for name in halves[0]["cpu_cores"]
+            name: round(sum(turn["cpu_cores"][name] for turn in turns) / len(turns), 2)
+            for name in turns[0]["cpu_cores"]
         },
-        "halves": [
-            {key: half[key] for key in ("requests_per_s", "p50_ms", "p99_ms", "load_1m")}
-            for half in halves
+        "turns": [
+            {key: turn[key] for key in ("requests_per_s", "p50_ms", "p99_ms", "load_1m")}
+            for turn in turns
         ],
     }
     merged |= {"p50_ms": merged["p50_us"] / 1000, "p99_ms": merged["p99_us"] / 1000}
@@ -345,7 +359,7 @@ def measure(args, base_url, prepared, servers, mail, data):
         "threads": args.wrk_threads,
     }
     results = []
-    half_duration = max(1, args.duration // 2)
+    turn_duration = max(1, args.duration // 4)
 
     def run(key, label, path, *, script="read.lua", extra=(), warmup=True):
         if not runs(args, key):
@@ -406,26 +420,29 @@ def measure(args, base_url, prepared, servers, mail, data):
         cookie, token = load.csrf_pair(base_url, first_link)
     print("load:", flush=True)
     run("healthz", "/healthz (start)", "/healthz")
-    # The two letter pages are compared by their p50, which each web process now answers in
-    # well under a millisecond from its own copy: the order of the runs moved it by more than
-    # the 20% the bar allows (the page measured first was the slower in three runs of three).
-    # They take turns, in halves, so that neither is always first.
+    # The two letter pages are compared by their p50, which each web process answers in a
+    # millisecond or two from its own copy: the order of the runs, and the machine's speed
+    # drifting over a minute, moved it by more than the 20% the bar allows (the page measured
+    # first was the slower in three runs of three; taking turns in halves, one run in four
+    # still failed on pages of the same size and cost). They take turns in quarters (big,
+    # small, small, big, twice), so that neither is always first and a drift falls on both.
     letters = [
         ("letter", f"letter page, {sizes[main_slug]:,} signatures", f"/letters/{main_slug}/"),
         ("letter-small", f"letter page, {sizes[small_slug]:,} signatures",
          f"/letters/{small_slug}/"),
     ]  # fmt: skip
-    halves = {key: [] for key, *_ in letters}
-    for order in [letters, letters[::-1]]:
+    turns = {key: [] for key, *_ in letters}
+    for order in [letters, letters[::-1]] * 2:
         for key, label, path in order:
             if runs(args, key):
-                [half] = run_together(
-                    [(key, label, path, "read.lua", (), options | {"duration": half_duration})],
-                    path,
+                [turn] = run_together(
+                    [(key, label, path, "read.lua", (), options | {"duration": turn_duration})],
+                    # Warmed up before its first turn: each process keeps both pages after.
+                    None if turns[key] else path,
                 )
-                results.remove(half)
-                halves[key].append(half)
-    results.extend(merged_halves(parts) for parts in halves.values() if parts)
+                results.remove(turn)
+                turns[key].append(turn)
+    results.extend(merged_turns(parts) for parts in turns.values() if parts)
     run("count", "count endpoint", f"/api/v1/letters/{main_slug}/count")
     run("list", "signatory list, page 1", f"/letters/{main_slug}/signatories/")
     run("list-deep", f"signatory list, page {prepared['deep_page']:,}",

@@ -33,14 +33,21 @@ function done(summary, latency, requests)
   for status, n in pairs(totals) do
     counts[#counts + 1] = string.format('"%s":%d', status, n)
   end
+  -- Every latency wrk recorded, as [microseconds, requests] pairs: runs of one endpoint taken
+  -- in turns (bench/run.py) are merged into exact percentiles, which wrk's own cannot give.
+  local histogram = {}
+  for i = 1, #latency do
+    local value, n = latency(i)
+    histogram[i] = string.format("[%d,%d]", value, n)
+  end
   local e = summary.errors
   io.write(string.format(
     'BENCH_JSON {"requests":%d,"duration_us":%.0f,"bytes":%.0f,'
       .. '"p50_us":%.0f,"p90_us":%.0f,"p99_us":%.0f,"max_us":%.0f,"mean_us":%.1f,'
       .. '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},'
-      .. '"statuses":{%s},"sent":%d,"reused":%d}\n',
+      .. '"statuses":{%s},"sent":%d,"reused":%d,"latency":[%s]}\n',
     summary.requests, summary.duration, summary.bytes,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
     latency.mean, e.connect, e.read, e.write, e.status, e.timeout,
-    table.concat(counts, ","), sends, reuses))
+    table.concat(counts, ","), sends, reuses, table.concat(histogram, ",")))
 end
