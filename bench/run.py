@@ -13,6 +13,7 @@ Everything listens on 127.0.0.1 only, and the servers are stopped however the ru
 
 import argparse
 import json
+import math
 import os
 import platform
 import resource
@@ -289,9 +290,10 @@ def prepare(args, tmp, stamp):
 
 
 def percentile(latency, p):
-    """wrk's percentile of [microseconds, requests] pairs: the least latency that at least
-    p% of the requests (rounded as wrk rounds) took no longer than."""
-    rank = round(p / 100 * sum(n for _, n in latency) + 0.5)
+    """wrk's percentile of [microseconds, requests] pairs: the least latency that the first
+    `rank` requests took no longer than, with wrk's rank: C's round(p% of them + 0.5), which
+    rounds halves up (Python's round() would round them to even)."""
+    rank = math.floor(p / 100 * sum(n for _, n in latency) + 1)
     seen = 0
     for value, n in sorted(latency):
         seen += n
