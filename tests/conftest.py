@@ -1,4 +1,5 @@
 import os
+import time
 
 import pytest
 
@@ -27,6 +28,23 @@ def letter(db):
     from tests.builders import make_letter
 
     return make_letter(slug="ai-risk")
+
+
+class HeldClock:
+    def __init__(self):
+        self.now = time.monotonic()
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture
+def held_clock(monkeypatch):
+    """time.monotonic() held still, moved on only by the test's advance(seconds): what a process
+    keeps for a second (config.cache.KeptHere) is then tested however slowly the test runs."""
+    clock = HeldClock()
+    monkeypatch.setattr(time, "monotonic", lambda: clock.now)
+    return clock
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
 import re
-import time
 
 import pytest
 from django.core import mail, signing
@@ -292,19 +291,17 @@ def test_on_a_letter_listing_only_verified_names_public_and_private_signers_are_
     assert "as you asked, your name is not listed" in confirm_page(client, private)
 
 
-def test_a_renamed_letter_shows_on_the_page_within_a_second(client, letter, monkeypatch):
+def test_a_renamed_letter_shows_on_the_page_within_a_second(client, letter, held_clock):
     first, second, third = (
         make_signature(letter, name=name, level=Level.PENDING)
         for name in ["Ada Quinn", "Bo Reyes", "Cy Morel"]
     )
-    now = time.monotonic()
-    monkeypatch.setattr(time, "monotonic", lambda: now)  # however slow the test runs
     confirm_page(client, first)
     letter.title = "A renamed letter"
     letter.save(update_fields=["title"])
 
     assert "A renamed letter" not in confirm_page(client, second)  # the process's copies
-    monkeypatch.setattr(time, "monotonic", lambda: now + 1.5)
+    held_clock.advance(1.5)
     assert "A renamed letter" in confirm_page(client, third)
 
 
