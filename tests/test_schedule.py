@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command, get_commands
 from django.utils import timezone
 
-from config.schedule import DAY, HOUR, JOBS, MINUTE, Job, run_forever
+from config.schedule import DAY, HOUR, JOBS, MINUTE, Job, run_forever, setter
 from signatories.models import Level, Signature
 from tests.builders import make_signature
 from tests.production import BASE_DIR, STOP_TIMEOUT, production_env
@@ -131,3 +131,21 @@ def test_sigterm_stops_the_scheduler_at_once():
     finally:
         scheduler.kill()
         scheduler.wait()
+
+
+def test_a_signal_that_comes_while_the_event_is_locked_still_stops_the_scheduler():
+    stopping = threading.Event()
+    handler = setter(stopping)
+
+    def signalled_inside_wait():
+        # As in the main thread when SIGTERM comes inside stopping.wait() at the wrong bytecode:
+        # the event's lock is held by the very thread that runs the handler.
+        with stopping._cond:
+            handler(signal.SIGTERM, None)
+
+    inside = threading.Thread(target=signalled_inside_wait, daemon=True)
+    inside.start()
+    inside.join(timeout=5)
+
+    assert not inside.is_alive(), "the handler waited for a lock its own thread holds"
+    assert stopping.wait(timeout=5)

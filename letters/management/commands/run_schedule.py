@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand
 
-from config.schedule import JOBS, run_forever
+from config.schedule import JOBS, run_forever, setter
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         stopping = threading.Event()
         # On SIGTERM (docker stop) or Ctrl-C, stop between jobs; a job running finishes first.
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stopping.set())
+            signal.signal(signum, setter(stopping))
         self.stdout.write("Running the jobs when due; SIGTERM stops.")
         self.stdout.flush()
         run_forever(JOBS, stopping)
