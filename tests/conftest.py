@@ -31,8 +31,8 @@ def letter(db):
 
 
 class HeldClock:
-    def __init__(self):
-        self.now = time.monotonic()
+    def __init__(self, read):
+        self.now = read()
 
     def advance(self, seconds):
         self.now += seconds
@@ -42,8 +42,17 @@ class HeldClock:
 def held_clock(monkeypatch):
     """time.monotonic() held still, moved on only by the test's advance(seconds): what a process
     keeps for a second (config.cache.KeptHere) is then tested however slowly the test runs."""
-    clock = HeldClock()
+    clock = HeldClock(time.monotonic)
     monkeypatch.setattr(time, "monotonic", lambda: clock.now)
+    return clock
+
+
+@pytest.fixture
+def held_wall_clock(monkeypatch):
+    """time.time() held still, moved on only by advance(seconds): what the local-memory cache
+    keeps (the tests' cache) and a shared page's fresh time (config.http) expire by it."""
+    clock = HeldClock(time.time)
+    monkeypatch.setattr(time, "time", lambda: clock.now)
     return clock
 
 

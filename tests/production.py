@@ -100,6 +100,15 @@ def free_port():
         return sock.getsockname()[1]
 
 
+@contextlib.contextmanager
+def refused_port():
+    """A port on 127.0.0.1 that refuses every connection while the block lasts: bound by this
+    process and never listening, so that no other process can start listening on it meanwhile."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
 def granian_command():
     """granian as production starts it: through the launcher that loads Django before forking."""
     return [sys.executable, "-m", "config.serve"]

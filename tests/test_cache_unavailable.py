@@ -57,7 +57,7 @@ def test_a_letter_page_is_read_from_the_database(visitor, letter, redis_down):
 
 
 def test_a_crowd_costs_each_process_one_rendering(
-    visitor, letter, redis_down, django_assert_num_queries
+    visitor, letter, redis_down, django_assert_num_queries, held_wall_clock
 ):
     visitor.get("/letters/ai-risk/")
 

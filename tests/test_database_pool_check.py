@@ -50,7 +50,7 @@ def wire(conn, action):
 
 
 def test_a_connection_handed_out_a_moment_ago_is_handed_out_again_without_a_round_trip(
-    live_connection,
+    live_connection, held_clock
 ):
     check_pooled_connection(live_connection)
 

@@ -13,7 +13,13 @@ import pytest
 from django.core.management.utils import get_random_secret_key
 from django.db import connection
 
-from tests.production import BASE_DIR, database_url, free_port, production_env, redis_server
+from tests.production import (
+    BASE_DIR,
+    database_url,
+    production_env,
+    redis_server,
+    refused_port,
+)
 
 
 @pytest.fixture
@@ -137,10 +143,11 @@ def test_deploy_check_names_a_redis_that_refuses_the_credentials(
 
 
 def test_deploy_check_warns_of_a_redis_that_does_not_answer(production):
-    production["CACHE_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+    with refused_port() as port:
+        production["CACHE_URL"] = f"redis://127.0.0.1:{port}/0"
 
-    warned = manage("check", "--deploy", "--fail-level", "WARNING", env=production)
-    passed = manage("check", "--deploy", env=production)
+        warned = manage("check", "--deploy", "--fail-level", "WARNING", env=production)
+        passed = manage("check", "--deploy", env=production)
 
     assert warned.returncode != 0
     assert "undersigned.W001" in warned.stderr + warned.stdout

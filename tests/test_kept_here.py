@@ -1,7 +1,5 @@
 """config.cache.KeptHere: what one process looked up, used for a second."""
 
-import time
-
 import pytest
 
 from config.cache import KeptHere
@@ -15,12 +13,12 @@ def loader(key, loads):
     return load
 
 
-def test_a_value_is_looked_up_once_a_second(settings):
+def test_a_value_is_looked_up_once_a_second(settings, held_clock):
     settings.SHARED_PAGE_LOCAL_SECONDS = 0.2
     kept, loads = KeptHere(size=4), []
 
     values = [kept.get("a", loader("a", loads)) for _ in range(3)]
-    time.sleep(0.25)
+    held_clock.advance(0.25)
     values.append(kept.get("a", loader("a", loads)))
 
     assert values == ["A"] * 4

@@ -1,7 +1,6 @@
 """Anonymous readers share one cached copy of the letter and list pages; signers get their own."""
 
 import re
-import time
 
 import pytest
 from django.core.cache import cache
@@ -121,14 +120,16 @@ def test_signed_in_reader_gets_a_private_page_of_their_own(client, django_user_m
     assert "Your letters" in response.text
 
 
-def test_confirmed_signature_shows_once_the_cached_copy_expires(reader, letter, settings):
+def test_confirmed_signature_shows_once_the_cached_copy_expires(
+    reader, letter, settings, held_wall_clock
+):
     settings.PAGE_CACHE_SECONDS = 1
     signature = make_signature(letter, name="Ada Lovelace", level="pending")
     before = reader.get("/letters/ai-risk/signatories/")
 
     signature.confirm()
     still_cached = reader.get("/letters/ai-risk/signatories/")
-    time.sleep(1.1)
+    held_wall_clock.advance(1.1)
     after = reader.get("/letters/ai-risk/signatories/")
 
     assert "Ada Lovelace" not in before.text
@@ -146,14 +147,14 @@ def page_key(path):
 
 
 @pytest.fixture
-def expired_list_copy(reader, letter, settings):
+def expired_list_copy(reader, letter, settings, held_wall_clock):
     """The list page was cached without Ada, Ada has since confirmed, and the copy's fresh
     second has passed."""
     settings.PAGE_CACHE_SECONDS = 1
     signature = make_signature(letter, name="Ada Lovelace", level="pending")
     before = reader.get(LIST)
     signature.confirm()
-    time.sleep(1.1)
+    held_wall_clock.advance(1.1)
     return before
 
 
@@ -197,13 +198,13 @@ def test_a_letter_unpublished_meanwhile_loses_its_stale_copy(reader, expired_lis
     assert cache.get(page_key(LIST)) is None
 
 
-def test_a_copy_is_gone_once_its_stale_time_has_passed(reader, letter, settings):
+def test_a_copy_is_gone_once_its_stale_time_has_passed(reader, letter, settings, held_wall_clock):
     settings.PAGE_CACHE_SECONDS = 1
     settings.SHARED_PAGE_STALE_SECONDS = 0
     reader.get(LIST)
     assert cache.get(page_key(LIST)) is not None
 
-    time.sleep(1.1)
+    held_wall_clock.advance(1.1)
 
     assert cache.get(page_key(LIST)) is None
 
@@ -219,34 +220,32 @@ def replace_copy(path, content):
 
 
 def test_a_process_serves_its_own_copy_for_a_second_then_the_shared_one(
-    reader, letter, settings, monkeypatch
+    reader, letter, settings, held_wall_clock
 ):
     settings.SHARED_PAGE_LOCAL_SECONDS = 1
-    now = time.time()
-    monkeypatch.setattr("config.http.time.time", lambda: now)
     reader.get(LIST)  # renders and shares the copy
     shared = reader.get(LIST)  # reads it from the shared cache, and keeps it
 
     replace_copy(LIST, b"refreshed elsewhere")
     within_the_second = reader.get(LIST)
-    monkeypatch.setattr("config.http.time.time", lambda: now + 1.01)
+    held_wall_clock.advance(1.01)
     after_it = reader.get(LIST)
 
     assert within_the_second.content == shared.content
     assert after_it.content == b"refreshed elsewhere"
 
 
-def test_a_process_never_keeps_a_copy_past_its_fresh_time(reader, letter, settings, monkeypatch):
+def test_a_process_never_keeps_a_copy_past_its_fresh_time(
+    reader, letter, settings, held_wall_clock
+):
     settings.PAGE_CACHE_SECONDS = 1
     settings.SHARED_PAGE_LOCAL_SECONDS = 10
-    now = time.time()
-    monkeypatch.setattr("config.http.time.time", lambda: now)
     reader.get(LIST)
     reader.get(LIST)
     replace_copy(LIST, b"refreshed elsewhere")
 
     # Past the copy's own fresh second: the shared cache decides, and one request refreshes.
-    monkeypatch.setattr("config.http.time.time", lambda: now + 1.01)
+    held_wall_clock.advance(1.01)
     assert cache.add(refresh_lock_key(page_key(LIST)), 1, 10)  # someone else is refreshing
     stale = reader.get(LIST)
 
@@ -298,7 +297,9 @@ def test_many_distinct_pages_push_out_the_oldest_copies_not_all(reader, letter, 
     assert set(middleware.local) == set(added[3:])
 
 
-def test_a_full_process_drops_its_expired_copies_first(reader, letter, settings, monkeypatch):
+def test_a_full_process_drops_its_expired_copies_first(
+    reader, letter, settings, monkeypatch, held_wall_clock
+):
     from config import http
 
     settings.SHARED_PAGE_LOCAL_SECONDS = 1
@@ -308,8 +309,6 @@ def test_a_full_process_drops_its_expired_copies_first(reader, letter, settings,
     middleware = reader.handler._middleware_chain
     while not hasattr(middleware, "local"):
         middleware = middleware.get_response
-    now = time.time()
-    monkeypatch.setattr(time, "time", lambda: now)
     for n in range(3):
         reader.get(f"{LIST}?q=old{n}")
         reader.get(f"{LIST}?q=old{n}")
@@ -318,7 +317,7 @@ def test_a_full_process_drops_its_expired_copies_first(reader, letter, settings,
 
     # Two seconds later the three local copies are past their second (the shared ones still
     # fresh): the next copy read replaces all three, not only the oldest.
-    monkeypatch.setattr(time, "time", lambda: now + 2)
+    held_wall_clock.advance(2)
     reader.get(f"{LIST}?q=new")
     reader.get(f"{LIST}?q=new")
 

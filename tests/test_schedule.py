@@ -17,7 +17,7 @@ from django.utils import timezone
 from config.schedule import DAY, HOUR, JOBS, MINUTE, Job, run_forever, setter
 from signatories.models import Level, Signature
 from tests.builders import make_signature
-from tests.production import BASE_DIR, STOP_TIMEOUT, production_env
+from tests.production import BASE_DIR, STARTUP_TIMEOUT, STOP_TIMEOUT, production_env
 
 SECOND = timedelta(seconds=1)
 
@@ -118,17 +118,22 @@ def test_sigterm_stops_the_scheduler_at_once():
         stdout=subprocess.PIPE,
         text=True,
     )
+    # A scheduler that never gets to waiting is killed, so that the reading below ends.
+    watchdog = threading.Timer(STARTUP_TIMEOUT, scheduler.kill)
+    watchdog.start()
     try:
         lines = []
         while not lines or not lines[-1].startswith("Running the jobs when due"):
             lines.append(scheduler.stdout.readline())
-            assert lines[-1], "the scheduler ended before it started waiting"
+            assert lines[-1], "the scheduler ended, or did not start in time, before it waited"
+        watchdog.cancel()
         scheduler.send_signal(signal.SIGTERM)
 
         assert scheduler.wait(timeout=STOP_TIMEOUT) == 0
         assert scheduler.stdout.read() == "Stopped.\n"
         assert len([line for line in lines if re.match(r"\w+: next at ", line)]) == len(JOBS)
     finally:
+        watchdog.cancel()
         scheduler.kill()
         scheduler.wait()
 

@@ -109,8 +109,9 @@ def test_database_crash_during_signing_answers_503_loses_nothing_and_recovers(si
         keep_a_worker_running(site)
         # The web process recovers by itself: a new signer succeeds without restarting it.
         wait_for(
+            # The pool retries a failed connection after 1, 2, 4, 8 s: room for a slow start.
             lambda: sign_once(site, "after-restart@example.org") == 303,
-            timeout=15,
+            timeout=30,
             message=lambda: f"signing still fails after the restart\n{site.output()}",
         )
         time.sleep(1)

@@ -1,4 +1,3 @@
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -36,14 +35,14 @@ def test_count_is_briefly_cacheable_and_readable_from_any_site(client, letter):
     assert response["Access-Control-Allow-Origin"] == "*"
 
 
-def test_count_answers_not_modified_until_it_changes(client, letter, settings):
+def test_count_answers_not_modified_until_it_changes(client, letter, settings, held_wall_clock):
     settings.COUNT_CACHE_SECONDS = 1
     first = client.get("/api/v1/letters/ai-risk/count")
 
     unchanged = client.get("/api/v1/letters/ai-risk/count", HTTP_IF_NONE_MATCH=first["ETag"])
     make_signature(letter)
     cached = client.get("/api/v1/letters/ai-risk/count", HTTP_IF_NONE_MATCH=first["ETag"])
-    time.sleep(1.1)
+    held_wall_clock.advance(1.1)
     changed = client.get("/api/v1/letters/ai-risk/count", HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert unchanged.status_code == 304

@@ -25,7 +25,7 @@ def sign(client, n):
 
 @pytest.mark.django_db(transaction=False)
 def test_a_second_signer_costs_no_query_for_the_letter_or_the_affiliation(
-    client, letter, django_capture_on_commit_callbacks
+    client, letter, django_capture_on_commit_callbacks, held_clock
 ):
     sign(client, 1)
 

@@ -1,6 +1,5 @@
 import re
 import smtplib
-import socket
 from datetime import timedelta
 
 import pytest
@@ -27,6 +26,7 @@ from signatories.tasks import (
     send_signature_email,
 )
 from tests.builders import make_signature
+from tests.production import refused_port
 
 pytestmark = pytest.mark.django_db
 
@@ -82,10 +82,9 @@ def database_tasks(database_tasks, settings):
 @pytest.fixture
 def smtp_down(settings):
     """The mail server refuses connections: nothing listens on its port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings.MAILERS = {"default": parse_email_url(f"smtp://127.0.0.1:{port}")}
+    with refused_port() as port:
+        settings.MAILERS = {"default": parse_email_url(f"smtp://127.0.0.1:{port}")}
+        yield
 
 
 def queued_sends():
