@@ -275,6 +275,7 @@ def test_a_signer_with_another_outcome_or_language_gets_a_page_of_their_own(clie
     assert 'lang="fr"' in text
     assert "Your name now appears on" not in text
     assert managed(text) == [french]
+    assert "Vous pouvez <a href=" in text and "gérer votre signature</a>" in text
 
 
 def test_on_a_letter_listing_only_verified_names_public_and_private_signers_are_told_apart(
