@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from config.http import csrf_by_origin
-from letters import api, cards, counts_api, embeds, feeds, openapi, views
+from letters import accounts, api, cards, counts_api, embeds, feeds, openapi, views
 from signatories import api as signatories_api
 
 # The admin logs in through allauth, so a second factor cannot be skipped there
@@ -34,6 +34,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("organize/", include("letters.organize_urls")),
+    path("accounts/delete/", accounts.delete, name="account_delete"),
     path("accounts/", include("signatories.orcid_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
