@@ -311,6 +311,8 @@ LOGIN_REDIRECT_URL = "/"
 # elements), templates/account/, templates/mfa/; the admin's login goes through allauth too
 # (config/admin_security.py), so its second factor cannot be skipped there.
 LOGIN_URL = "account_login"
+# allauth's login, plus a note of when the session logged in (letters/accounts.py).
+ACCOUNT_ADAPTER = "letters.accounts.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"

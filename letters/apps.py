@@ -12,12 +12,6 @@ class LettersConfig(AppConfig):
             for signal in [post_save, post_delete]:
                 signal.connect(forget_cached_letter, sender=f"letters.{model}")
 
-        from django.contrib.auth.signals import user_logged_in
-
-        from letters.accounts import note_the_login
-
-        user_logged_in.connect(note_the_login)
-
 
 def forget_cached_letter(sender, instance, **kwargs):
     """A letter, revision or translation changed: the cached letter for signing is stale."""

@@ -2,6 +2,7 @@ import os
 import time
 
 import pytest
+import responses
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse
 # ORM calls from that thread. Tests only: the site itself never sets this.
@@ -101,3 +102,21 @@ def fresh_cache_and_safeguards():
     config.cache.paused_until = 0.0
     cache.clear()
     config.cache.forget_all_kept_here()
+
+
+@pytest.fixture
+def orcid_configured(settings):
+    settings.ORCID_CLIENT_ID = "APP-TEST"
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "orcid": {
+            "BASE_DOMAIN": "orcid.org",
+            "MEMBER_API": False,
+            "APPS": [{"client_id": "APP-TEST", "secret": "s3cret", "key": ""}],
+        }
+    }
+
+
+@pytest.fixture
+def orcid(orcid_configured):
+    with responses.RequestsMock() as mock:
+        yield mock

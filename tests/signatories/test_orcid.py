@@ -3,50 +3,15 @@
 ORCID itself is the only thing mocked, at the HTTP boundary, with `responses`.
 """
 
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
-import responses
 from django.core.cache import cache
 
 from signatories.models import Level, Signature
 from signatories.orcid import employs
 from tests.builders import make_organization, sign_data
+from tests.orcid import ORCID_ID, employment, log_in_with_orcid, orcid_record
 
 pytestmark = pytest.mark.django_db
-
-ORCID_ID = "0000-0002-1825-0097"
-
-
-def employment(ror_id=None, name="Stanford University", country="US", ended=False):
-    organization = {"name": name, "address": {"city": "Stanford", "country": country}}
-    if ror_id:
-        organization["disambiguated-organization"] = {
-            "disambiguated-organization-identifier": f"https://ror.org/{ror_id}",
-            "disambiguation-source": "ROR",
-        }
-    return {
-        "summaries": [
-            {
-                "employment-summary": {
-                    "organization": organization,
-                    "role-title": "Professor",
-                    "end-date": {"year": {"value": "2019"}} if ended else None,
-                }
-            }
-        ]
-    }
-
-
-def orcid_record(*employments):
-    return {
-        "orcid-identifier": {"uri": f"https://orcid.org/{ORCID_ID}", "path": ORCID_ID},
-        "person": {
-            "name": {"given-names": {"value": "Josiah"}, "family-name": {"value": "Carberry"}},
-            "emails": {"email": []},
-        },
-        "activities-summary": {"employments": {"affiliation-group": list(employments)}},
-    }
 
 
 @pytest.fixture
@@ -54,47 +19,6 @@ def stanford(db):
     return make_organization(
         name="Stanford University", ror_id="00f54p054", domains=["stanford.edu"]
     )
-
-
-@pytest.fixture
-def orcid_configured(settings):
-    settings.ORCID_CLIENT_ID = "APP-TEST"
-    settings.SOCIALACCOUNT_PROVIDERS = {
-        "orcid": {
-            "BASE_DOMAIN": "orcid.org",
-            "MEMBER_API": False,
-            "APPS": [{"client_id": "APP-TEST", "secret": "s3cret", "key": ""}],
-        }
-    }
-
-
-@pytest.fixture
-def orcid(orcid_configured):
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-def log_in_with_orcid(client, orcid, record):
-    orcid.post(
-        "https://pub.orcid.org/oauth/token",
-        json={
-            "access_token": "tok",
-            "token_type": "bearer",
-            "orcid": ORCID_ID,
-            "name": "Josiah Carberry",
-        },
-    )
-    orcid.get(f"https://pub.orcid.org/v3.0/{ORCID_ID}/record", json=record)
-    start = client.post("/accounts/orcid/login/?next=/letters/ai-risk/")
-    assert start.status_code == 302
-    authorize = urlsplit(start["Location"])
-    assert (authorize.netloc, authorize.path) == ("orcid.org", "/oauth/authorize")
-    state = parse_qs(authorize.query)["state"][0]
-    callback = client.get("/accounts/orcid/login/callback/", {"code": "c0de", "state": state})
-    assert callback.status_code == 302
-    assert callback["Location"] == "/letters/ai-risk/"
-    token_call = orcid.calls[0].request
-    assert "code=c0de" in token_call.body
 
 
 def test_signing_with_orcid_shows_the_id_and_current_employment(client, letter, stanford, orcid):
