@@ -107,6 +107,7 @@ def test_the_privacy_page_quotes_the_settings_in_force(client, settings):
     assertContains(page, "we send at most 4 emails per signature.")
     assertContains(page, "the manage link) sends at most 2 emails a day.")
     assertContains(page, "never published")
+    assertContains(page, 'is kept until you <a href="/accounts/delete/">delete it</a>')
 
 
 def test_every_page_links_to_the_privacy_page(client, letter):
