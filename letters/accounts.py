@@ -203,16 +203,20 @@ def delete(request):
     """GET: what deleting the account would do. POST: do it, once the owner has shown it is
     them: by password, emailed code or second factor (allauth asks, then resumes this POST), or,
     with no such way, by logging in again when the page asked."""
+    # A refusal shows the page again as it was: with the form, if the account had shown it is
+    # its owner's.
+    asked = (
+        request.GET.get("asked", "") if request.method == "GET" else request.POST.get("asked", "")
+    )
     if request.method == "GET":
-        return delete_page(request, asked=request.GET.get("asked", ""))
+        return delete_page(request, asked=asked)
     if is_staff(request.user):
         refusal = _("A staff account is deleted by another operator, in the administration.")
-        return delete_page(request, error=refusal, status=403)
+        return delete_page(request, asked=asked, error=refusal, status=403)
     form = DeleteAccountForm(request.POST, user=request.user)
     if not form.is_valid():
         first_error = next(iter(form.errors.values()))[0]
-        return delete_page(request, error=first_error, status=400)
-    asked = form.cleaned_data["asked"]
+        return delete_page(request, asked=asked, error=first_error, status=400)
     if not has_a_way_to_reauthenticate(request) and not logged_in_when_asked(request, asked):
         return delete_page(
             request,
@@ -224,6 +228,7 @@ def delete(request):
     except AccountHoldsLetters:
         return delete_page(
             request,
+            asked=asked,
             error=_("Make someone else owner of the letters below first."),
             status=409,
         )

@@ -294,6 +294,19 @@ def test_an_orcid_account_logs_in_again_when_asked_then_is_deleted(client, orcid
     assert mail.outbox == []  # no address to tell
 
 
+def test_an_unticked_box_after_logging_in_again_keeps_the_form(client, orcid, orcid_signer):
+    back = log_in_again(client, orcid, client.get(PAGE))
+    data = ticked(client, back)
+    del data["confirm"]
+
+    refused = client.post(PAGE, data)
+
+    assert refused.status_code == 400
+    assert "Tick the box to confirm that you want to delete it." in refused.text
+    assert "Delete my account" in refused.text
+    assert get_user_model().objects.filter(pk=orcid_signer.pk).exists()
+
+
 def test_the_login_made_before_asking_does_not_count(client, orcid_signer):
     # Logged in a moment ago, to sign a letter on a shared computer, say; then the note of
     # asking is taken from the page's button without logging in again.
