@@ -120,3 +120,14 @@ def orcid_configured(settings):
 def orcid(orcid_configured):
     with responses.RequestsMock() as mock:
         yield mock
+
+
+@pytest.fixture
+def smtp_down(settings):
+    """The mail server refuses connections: nothing listens on its port."""
+    from config.settings import parse_email_url
+    from tests.production import refused_port
+
+    with refused_port() as port:
+        settings.MAILERS = {"default": parse_email_url(f"smtp://127.0.0.1:{port}")}
+        yield

@@ -14,7 +14,6 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 import config.mail
-from config.settings import parse_email_url
 from config.tasks import EMAIL_QUEUE
 from signatories import emails
 from signatories.models import Level, Signature
@@ -26,7 +25,6 @@ from signatories.tasks import (
     send_signature_email,
 )
 from tests.builders import make_signature
-from tests.production import refused_port
 
 pytestmark = pytest.mark.django_db
 
@@ -77,14 +75,6 @@ def test_confirmation_email_has_text_and_html_with_the_same_link(letter, setting
 def database_tasks(database_tasks, settings):
     """Tasks queued in the database, so a retry can be scheduled."""
     settings.EMAIL_RETRY_DELAYS_SECONDS = [10, 60]
-
-
-@pytest.fixture
-def smtp_down(settings):
-    """The mail server refuses connections: nothing listens on its port."""
-    with refused_port() as port:
-        settings.MAILERS = {"default": parse_email_url(f"smtp://127.0.0.1:{port}")}
-        yield
 
 
 def queued_sends():
